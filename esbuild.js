@@ -1,0 +1,82 @@
+// Builds every bundle: the extension host (node, cjs, `vscode` external), the ledger worker, the CLI,
+// the webview (browser) and, with --tests, the integration suite that runs inside VS Code.
+// --production minifies and drops source maps; dev builds keep source maps.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+const { version } = require('./package.json');
+
+/** Reports errors in the `file:line:column: error: message` form that VS Code's problem matcher reads. */
+const problemMatcher = {
+	name: 'problem-matcher',
+	setup(build) {
+		build.onEnd((result) => {
+			for (const { text, location } of result.errors) {
+				console.error(`✘ [ERROR] ${text}`);
+				if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+			}
+		});
+	},
+};
+
+const node = {
+	bundle: true,
+	platform: 'node',
+	format: 'cjs',
+	target: 'node20',
+	minify: production,
+	sourcemap: !production,
+	sourcesContent: false,
+	logLevel: 'warning',
+	define: { TOKEN_LEDGER_VERSION: JSON.stringify(version) },
+	plugins: [problemMatcher],
+};
+
+const builds = [
+	{ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+	{ ...node, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
+	builds.push({
+		bundle: true,
+		platform: 'browser',
+		format: 'iife',
+		target: 'es2022',
+		minify: production,
+		sourcemap: !production,
+		sourcesContent: false,
+		logLevel: 'warning',
+		entryPoints: ['webview/main.ts'],
+		outfile: 'dist/webview/main.js',
+		plugins: [problemMatcher],
+	});
+}
+if (tests) {
+	builds.push({
+		...node,
+		minify: false,
+		entryPoints: ['test/integration/suite/index.ts'],
+		outfile: 'out/test/suite/index.js',
+		external: ['vscode', 'mocha'],
+	});
+}
+
+async function main() {
+	if (watch) {
+		const contexts = await Promise.all(builds.map((options) => esbuild.context(options)));
+		await Promise.all(contexts.map((context) => context.watch()));
+		return;
+	}
+	await Promise.all(builds.map((options) => esbuild.build(options)));
+	fs.chmodSync(path.join(__dirname, 'dist', 'cli.js'), 0o755);
+}
+
+main().catch((error) => {
+	console.error(error);
+	process.exit(1);
+});

@@ -1,0 +1,136 @@
+import { formatUSD } from '../core/format';
+import { dailyReport, dayReport, sessionsReport, weeklyReport } from '../core/report/reports';
+import type { ReportOptions } from '../core/report/reports';
+import { currentEnvironment, openLedger, reportOptions } from '../engine/engine';
+import { readSharedSettings } from '../engine/settings';
+import { ledgerHome } from '../ledger/ledgerHome';
+import type { CliArgs } from './args';
+import { helpText, parseArgs, UsageError } from './args';
+import { breakdownRows, renderTable } from './table';
+
+declare const TOKEN_LEDGER_VERSION: string;
+
+interface Output {
+	out(text: string): void;
+	err(text: string): void;
+}
+
+/** Runs one CLI invocation and returns its exit code. */
+export function run(argv: readonly string[], io: Output, now: number = Date.now()): number {
+	let args: CliArgs;
+	try {
+		args = parseArgs(argv);
+	} catch (error) {
+		if (error instanceof UsageError) {
+			io.err(`token-ledger: ${error.message}\nRun "token-ledger --help" for usage.\n`);
+			return 2;
+		}
+		throw error;
+	}
+	if (args.command === 'help') {
+		io.out(helpText);
+		return 0;
+	}
+	if (args.command === 'version') {
+		io.out(`${typeof TOKEN_LEDGER_VERSION === 'string' ? TOKEN_LEDGER_VERSION : 'dev'}\n`);
+		return 0;
+	}
+
+	const environment = currentEnvironment();
+	const { settings, errors } = readSharedSettings(ledgerHome(environment));
+	for (const error of errors) io.err(`token-ledger: warning: ${error}\n`);
+	const ledger = openLedger(environment, settings);
+
+	if (args.command === 'rebuild') {
+		const stats = ledger.rebuild();
+		const summary = {
+			ledger: ledger.home,
+			filesRead: stats.filesRead,
+			bytesRead: stats.bytesRead,
+			eventsStored: stats.eventsStored,
+			malformedLines: stats.malformedLines,
+			durationMs: stats.durationMs,
+		};
+		io.out(
+			args.json
+				? `${JSON.stringify(summary, null, 2)}\n`
+				: `Rebuilt ${ledger.home}: ${stats.filesRead} files, ${stats.eventsStored} events, ${stats.malformedLines} malformed lines skipped, ${stats.durationMs} ms.\n`,
+		);
+		return 0;
+	}
+
+	const stats = ledger.refresh();
+	if (!stats.ingested) {
+		io.err('token-ledger: warning: another process kept the ledger busy; showing what it holds without reading new records.\n');
+	}
+	const skipped = ledger.diagnostics();
+	if (skipped.length > 0) {
+		const lines = skipped.reduce((sum, file) => sum + file.malformed, 0);
+		const first = skipped[0]!;
+		const where = first.issues[0] === undefined ? first.file : `${first.file}:${first.issues[0].line}: ${first.issues[0].reason}`;
+		io.err(`token-ledger: skipped ${lines} malformed line(s) in ${skipped.length} file(s), e.g. ${where}\n`);
+	}
+
+	const base = reportOptions(settings, args.timeZone);
+	const options: ReportOptions = {
+		...base,
+		...(args.since === undefined ? {} : { since: args.since }),
+		...(args.until === undefined ? {} : { until: args.until }),
+		...(args.sources === undefined ? {} : { sources: args.sources }),
+	};
+	const events = ledger.counted();
+	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
+
+	switch (args.command) {
+		case 'today': {
+			const report = dayReport(events, { ...options, date: base.calendar.dateKey(now) });
+			emit(report, () => `Today ${report.date} (${base.calendar.timeZone}): ${formatUSD(report.costUSD)}\n\n${renderTable('Source / model', breakdownRows(report), report)}`);
+			break;
+		}
+		case 'daily': {
+			const report = dailyReport(events, options);
+			emit(report, () => renderTable('Date', report.daily.map((row) => ({ key: row.date, totals: row })), report.totals));
+			break;
+		}
+		case 'weekly': {
+			const report = weeklyReport(events, { ...options, weekStart: args.weekStart ?? settings.weekStart });
+			emit(report, () => renderTable('Week of', report.weekly.map((row) => ({ key: row.week, totals: row })), report.totals));
+			break;
+		}
+		case 'sessions': {
+			const report = sessionsReport(events, options);
+			emit(report, () =>
+				renderTable(
+					'Session',
+					report.sessions.map((row) => ({
+						key: `${row.lastActivity.slice(0, 16).replace('T', ' ')}  ${row.source}  ${shorten(row.project, 32)}${row.branch ? ` (${shorten(row.branch, 24)})` : ''}`,
+						totals: row,
+					})),
+					report.totals,
+				),
+			);
+			break;
+		}
+		default: {
+			const exhaustive: never = args.command;
+			throw new Error(`Unhandled command ${String(exhaustive)}`);
+		}
+	}
+	return 0;
+}
+
+function shorten(text: string, max: number): string {
+	return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
+}
+
+if (require.main === module) {
+	try {
+		process.exitCode = run(process.argv.slice(2), {
+			out: (text) => process.stdout.write(text),
+			err: (text) => process.stderr.write(text),
+		});
+	} catch (error) {
+		process.stderr.write(`token-ledger: ${error instanceof Error ? error.message : String(error)}\n`);
+		process.exitCode = 1;
+	}
+}

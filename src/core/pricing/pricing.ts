@@ -1,0 +1,161 @@
+import { calcPrice } from '@pydantic/genai-prices';
+import type { ModelPrice, TieredPrices } from '@pydantic/genai-prices';
+import type { TokenCounts } from '../usage/usageEvent';
+import type { PriceOverride, PriceOverrides } from './priceOverrides';
+
+export type { PriceOverride, PriceOverrides } from './priceOverrides';
+
+/** Where the bundled prices come from; recorded with every priced amount. */
+export const priceSource = 'genai-prices';
+
+export interface Price {
+	/** USD, or null when no price is known for the model: "unpriced", never a silent zero. */
+	readonly costUSD: number | null;
+	/** Which price entry produced the amount, e.g. `genai-prices:anthropic/claude-sonnet-4-5`. */
+	readonly priceId: string | null;
+}
+
+export interface PricedRequest extends TokenCounts {
+	readonly model: string;
+	readonly timestamp: number;
+}
+
+const unpriced: Price = { costUSD: null, priceId: null };
+const dayMs = 86_400_000;
+
+interface ResolvedPrice {
+	readonly id: string;
+	readonly prices: ModelPrice;
+}
+
+/**
+ * Prices requests offline at each request's own timestamp.
+ *
+ * genai-prices' `calcPrice` takes about 16 µs a call: too slow to run per event on every query. The
+ * price entry in force for a model changes at most once a day (start-date constraints), so the entry
+ * is resolved once per model and UTC day and the arithmetic is done here, the same way the library
+ * does it (tiers chosen by total input, cache buckets nested inside input). Models whose price varies
+ * by time of day are not cached. A unit test holds this arithmetic equal to `calcPrice`.
+ */
+export class PriceBook {
+	private readonly resolved = new Map<string, ResolvedPrice | null | 'time-of-day'>();
+	private readonly overrideKeys: readonly string[];
+
+	constructor(private readonly overrides: PriceOverrides = {}) {
+		// Longest prefix first, so `claude-sonnet-4-5` wins over `claude-sonnet`.
+		this.overrideKeys = Object.keys(overrides).sort((a, b) => b.length - a.length);
+	}
+
+	price(request: PricedRequest): Price {
+		const override = this.findOverride(request.model);
+		if (override !== undefined) {
+			return { costUSD: overrideCost(this.overrides[override]!, request), priceId: `override:${override}` };
+		}
+		if (request.model === '') {
+			return unpriced;
+		}
+		const slotKey = `${request.model}\u0000${Math.floor(request.timestamp / dayMs)}`;
+		let entry = this.resolved.get(slotKey);
+		if (entry === undefined) {
+			entry = resolve(request);
+			this.resolved.set(slotKey, entry);
+		}
+		if (entry === null) {
+			return unpriced;
+		}
+		if (entry === 'time-of-day') {
+			const result = calcPrice(toLibraryUsage(request), request.model, { timestamp: new Date(request.timestamp) });
+			return result === null
+				? unpriced
+				: { costUSD: result.total_price, priceId: `${priceSource}:${result.provider.id}/${result.model.id}` };
+		}
+		return { costUSD: costFromEntry(entry.prices, request), priceId: entry.id };
+	}
+
+	private findOverride(model: string): string | undefined {
+		return this.overrideKeys.find((key) => model === key || model.startsWith(key));
+	}
+}
+
+function resolve(request: PricedRequest): ResolvedPrice | null | 'time-of-day' {
+	let result;
+	try {
+		result = calcPrice({ input_tokens: 0 }, request.model, { timestamp: new Date(request.timestamp) });
+	} catch {
+		return null;
+	}
+	if (result === null) {
+		return null;
+	}
+	const conditional = Array.isArray(result.model.prices) ? result.model.prices : [];
+	if (conditional.some((entry) => entry.constraint?.type === 'time_of_date')) {
+		return 'time-of-day';
+	}
+	return { id: `${priceSource}:${result.provider.id}/${result.model.id}`, prices: result.model_price };
+}
+
+/** The library's usage shape: its `input_tokens` includes cache reads and writes. */
+export function toLibraryUsage(counts: TokenCounts): Record<string, number> {
+	const cacheWrite = counts.cacheWrite5mTokens + counts.cacheWrite1hTokens;
+	return {
+		input_tokens: counts.inputTokens + counts.cacheReadTokens + cacheWrite,
+		output_tokens: counts.outputTokens,
+		cache_read_tokens: counts.cacheReadTokens,
+		cache_write_tokens: cacheWrite,
+		cache_write_5m_tokens: counts.cacheWrite5mTokens,
+		cache_write_1h_tokens: counts.cacheWrite1hTokens,
+	};
+}
+
+function costFromEntry(prices: ModelPrice, counts: TokenCounts): number {
+	const cacheWrite = counts.cacheWrite5mTokens + counts.cacheWrite1hTokens;
+	const totalInput = counts.inputTokens + counts.cacheReadTokens + cacheWrite;
+	const has = (key: string): boolean => prices[key] !== undefined;
+
+	// A bucket without its own price falls back into its parent bucket, as in the library.
+	const write1h = has('cache_write_1h_mtok') ? counts.cacheWrite1hTokens : 0;
+	const write5m = has('cache_write_5m_mtok') ? counts.cacheWrite5mTokens : 0;
+	const writeRest = has('cache_write_mtok') ? cacheWrite - write1h - write5m : 0;
+	const cacheWriteCounted = has('cache_write_mtok') ? cacheWrite : write1h + write5m;
+	const read = has('cache_read_mtok') ? counts.cacheReadTokens : 0;
+	const input = totalInput - cacheWriteCounted - read;
+
+	return (
+		bucketCost(prices['input_mtok'], input, totalInput) +
+		bucketCost(prices['output_mtok'], counts.outputTokens, totalInput) +
+		bucketCost(prices['cache_read_mtok'], read, totalInput) +
+		bucketCost(prices['cache_write_mtok'], writeRest, totalInput) +
+		bucketCost(prices['cache_write_5m_mtok'], write5m, totalInput) +
+		bucketCost(prices['cache_write_1h_mtok'], write1h, totalInput)
+	);
+}
+
+function bucketCost(price: number | TieredPrices | undefined, tokens: number, totalInput: number): number {
+	if (price === undefined || tokens <= 0) {
+		return 0;
+	}
+	if (typeof price === 'number') {
+		return (price * tokens) / 1e6;
+	}
+	let perMillion = price.base;
+	for (const tier of price.tiers) {
+		if (totalInput > tier.start) {
+			perMillion = tier.price;
+		}
+	}
+	return (perMillion * tokens) / 1e6;
+}
+
+function overrideCost(price: PriceOverride, counts: TokenCounts): number {
+	const cacheWrite = price.cacheWrite ?? price.input * 1.25;
+	const cacheWrite1h = price.cacheWrite1h ?? price.input * 2;
+	const cacheRead = price.cacheRead ?? price.input * 0.1;
+	return (
+		(counts.inputTokens * price.input +
+			counts.outputTokens * price.output +
+			counts.cacheWrite5mTokens * cacheWrite +
+			counts.cacheWrite1hTokens * cacheWrite1h +
+			counts.cacheReadTokens * cacheRead) /
+		1e6
+	);
+}

@@ -1,0 +1,161 @@
+import type { PriceBook, Price } from '../pricing/pricing';
+import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
+import { weekStartOf } from '../time/zonedDate';
+import type { SourceId, UsageEvent } from '../usage/usageEvent';
+import type { BreakdownTotals } from './totals';
+import { addToBreakdown, emptyBreakdown } from './totals';
+
+export interface ReportOptions {
+	readonly calendar: ZonedCalendar;
+	readonly prices: PriceBook;
+	/** Inclusive local dates. */
+	readonly since?: DateKey;
+	readonly until?: DateKey;
+	/** Only these sources; all when absent. */
+	readonly sources?: ReadonlySet<SourceId>;
+}
+
+export interface DailyRow extends BreakdownTotals {
+	date: DateKey;
+}
+
+export interface WeeklyRow extends BreakdownTotals {
+	/** The week's first day. */
+	week: DateKey;
+}
+
+export interface SessionRow extends BreakdownTotals {
+	source: SourceId;
+	sessionId: string;
+	project: string;
+	branch: string;
+	/** ISO-8601 UTC. */
+	firstActivity: string;
+	lastActivity: string;
+}
+
+export interface DailyReport {
+	daily: DailyRow[];
+	totals: BreakdownTotals;
+}
+
+export interface WeeklyReport {
+	weekly: WeeklyRow[];
+	totals: BreakdownTotals;
+}
+
+export interface SessionsReport {
+	sessions: SessionRow[];
+	totals: BreakdownTotals;
+}
+
+export interface DayReport extends BreakdownTotals {
+	date: DateKey;
+}
+
+/** One counted event with its local date and price, computed once per report. */
+interface Placed {
+	readonly event: UsageEvent;
+	readonly date: DateKey;
+	readonly price: Price;
+}
+
+function place(events: readonly UsageEvent[], options: ReportOptions): Placed[] {
+	const placed: Placed[] = [];
+	for (const event of events) {
+		if (options.sources !== undefined && !options.sources.has(event.source)) {
+			continue;
+		}
+		const date = options.calendar.dateKey(event.timestamp);
+		if ((options.since !== undefined && date < options.since) || (options.until !== undefined && date > options.until)) {
+			continue;
+		}
+		placed.push({ event, date, price: options.prices.price(event) });
+	}
+	return placed;
+}
+
+function groupInto<Row extends BreakdownTotals>(
+	placed: readonly Placed[],
+	keyOf: (item: Placed) => string,
+	makeRow: (key: string, first: Placed) => Row,
+): { rows: Row[]; totals: BreakdownTotals } {
+	const rows = new Map<string, Row>();
+	const totals = emptyBreakdown();
+	for (const item of placed) {
+		const key = keyOf(item);
+		let row = rows.get(key);
+		if (row === undefined) {
+			row = makeRow(key, item);
+			rows.set(key, row);
+		}
+		addToBreakdown(row, item.event, item.price);
+		addToBreakdown(totals, item.event, item.price);
+	}
+	return { rows: [...rows.values()], totals };
+}
+
+export function dailyReport(events: readonly UsageEvent[], options: ReportOptions): DailyReport {
+	const { rows, totals } = groupInto(
+		place(events, options),
+		(item) => item.date,
+		(date) => ({ date, ...emptyBreakdown() }),
+	);
+	rows.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+	return { daily: rows, totals };
+}
+
+export function weeklyReport(events: readonly UsageEvent[], options: ReportOptions & { weekStart: WeekStart }): WeeklyReport {
+	const { rows, totals } = groupInto(
+		place(events, options),
+		(item) => weekStartOf(item.date, options.weekStart),
+		(week) => ({ week, ...emptyBreakdown() }),
+	);
+	rows.sort((a, b) => (a.week < b.week ? -1 : a.week > b.week ? 1 : 0));
+	return { weekly: rows, totals };
+}
+
+export function sessionsReport(events: readonly UsageEvent[], options: ReportOptions): SessionsReport {
+	const placed = place(events, options);
+	const bounds = new Map<string, { first: number; last: number; project: string; branch: string }>();
+	const keyOf = (item: Placed): string => `${item.event.source}\u0000${item.event.sessionId}`;
+	for (const item of placed) {
+		const key = keyOf(item);
+		const seen = bounds.get(key);
+		const { timestamp, project, branch } = item.event;
+		if (seen === undefined) {
+			bounds.set(key, { first: timestamp, last: timestamp, project, branch });
+			continue;
+		}
+		seen.first = Math.min(seen.first, timestamp);
+		if (timestamp >= seen.last) {
+			// The latest project and branch describe the session best (a session may switch branches).
+			seen.last = timestamp;
+			seen.project = project || seen.project;
+			seen.branch = branch || seen.branch;
+		}
+	}
+	const { rows, totals } = groupInto(placed, keyOf, (key, first) => {
+		const seen = bounds.get(key)!;
+		return {
+			source: first.event.source,
+			sessionId: first.event.sessionId,
+			project: seen.project,
+			branch: seen.branch,
+			firstActivity: new Date(seen.first).toISOString(),
+			lastActivity: new Date(seen.last).toISOString(),
+			...emptyBreakdown(),
+		};
+	});
+	rows.sort((a, b) => (a.lastActivity < b.lastActivity ? 1 : a.lastActivity > b.lastActivity ? -1 : 0));
+	return { sessions: rows, totals };
+}
+
+export function dayReport(events: readonly UsageEvent[], options: ReportOptions & { date: DateKey }): DayReport {
+	const { totals } = groupInto(
+		place(events, { ...options, since: options.date, until: options.date }),
+		() => options.date,
+		() => emptyBreakdown(),
+	);
+	return { date: options.date, ...totals };
+}

@@ -1,0 +1,84 @@
+import type { Price } from '../pricing/pricing';
+import type { UsageEvent } from '../usage/usageEvent';
+import { cacheCreationTokens, totalTokens } from '../usage/usageEvent';
+
+/** Token and cost totals: the shape of every row of every report (a stable JSON contract). */
+export interface Totals {
+	inputTokens: number;
+	outputTokens: number;
+	cacheCreationTokens: number;
+	cacheReadTokens: number;
+	reasoningTokens: number;
+	totalTokens: number;
+	/** Sum of the priced requests; unpriced requests add tokens but no cost. */
+	costUSD: number;
+	requests: number;
+	/** Requests whose model has no known price. */
+	unpricedRequests: number;
+	/** Requests whose numbers are tokenizer estimates, not provider usage. */
+	estimatedRequests: number;
+	/** The cost of the estimated requests (a part of `costUSD`). */
+	estimatedCostUSD: number;
+}
+
+export interface BreakdownTotals extends Totals {
+	/** Source id → totals. */
+	bySource: Record<string, Totals>;
+	/** Model id as the tool wrote it → totals. */
+	byModel: Record<string, Totals>;
+}
+
+export function emptyTotals(): Totals {
+	return {
+		inputTokens: 0,
+		outputTokens: 0,
+		cacheCreationTokens: 0,
+		cacheReadTokens: 0,
+		reasoningTokens: 0,
+		totalTokens: 0,
+		costUSD: 0,
+		requests: 0,
+		unpricedRequests: 0,
+		estimatedRequests: 0,
+		estimatedCostUSD: 0,
+	};
+}
+
+export function emptyBreakdown(): BreakdownTotals {
+	return { ...emptyTotals(), bySource: {}, byModel: {} };
+}
+
+export function addUsage(totals: Totals, event: UsageEvent, price: Price): void {
+	totals.inputTokens += event.inputTokens;
+	totals.outputTokens += event.outputTokens;
+	totals.cacheCreationTokens += cacheCreationTokens(event);
+	totals.cacheReadTokens += event.cacheReadTokens;
+	totals.reasoningTokens += event.reasoningTokens;
+	totals.totalTokens += totalTokens(event);
+	totals.requests += 1;
+	if (price.costUSD === null) {
+		totals.unpricedRequests += 1;
+	} else {
+		totals.costUSD += price.costUSD;
+		if (event.estimated) {
+			totals.estimatedCostUSD += price.costUSD;
+		}
+	}
+	if (event.estimated) {
+		totals.estimatedRequests += 1;
+	}
+}
+
+export function addToBreakdown(totals: BreakdownTotals, event: UsageEvent, price: Price): void {
+	addUsage(totals, event, price);
+	addUsage((totals.bySource[event.source] ??= emptyTotals()), event, price);
+	addUsage((totals.byModel[event.model || 'unknown'] ??= emptyTotals()), event, price);
+}
+
+/** Models that appear without a price, for an "unpriced" note beside the amounts. */
+export function unpricedModels(totals: BreakdownTotals): string[] {
+	return Object.entries(totals.byModel)
+		.filter(([, model]) => model.unpricedRequests > 0)
+		.map(([model]) => model)
+		.sort();
+}

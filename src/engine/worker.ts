@@ -1,0 +1,66 @@
+import { parentPort } from 'node:worker_threads';
+import { dayReport } from '../core/report/reports';
+import type { Ledger } from '../ledger/ledger';
+import type { Environment } from '../sources/logSource';
+import { createSources, openLedger, reportOptions } from './engine';
+import type { EngineSettings } from './settings';
+import { checkSettings, writeSharedSettings } from './settings';
+import type { FromWorker, ToWorker } from './workerProtocol';
+
+/**
+ * The ledger's thread inside the extension host process: reading and parsing logs never runs on the
+ * extension host's event loop. It keeps the ledger in memory, so a refresh touches only new bytes.
+ */
+let ledger: Ledger | undefined;
+let settings: EngineSettings | undefined;
+let environment: Environment | undefined;
+
+function post(message: FromWorker): void {
+	parentPort!.postMessage(message);
+}
+
+parentPort!.on('message', (message: ToWorker) => {
+	switch (message.type) {
+		case 'configure': {
+			environment = { home: message.home, env: message.env, platform: process.platform };
+			settings = checkSettings(message.settings).settings;
+			const next = openLedger(environment, settings);
+			// Share the editor's settings with the CLI (prices, paths, zone) through the ledger folder.
+			writeSharedSettings(next.home, message.settings);
+			ledger = next;
+			break;
+		}
+		case 'refresh': {
+			if (ledger === undefined || settings === undefined || environment === undefined) {
+				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
+				return;
+			}
+			try {
+				const stats = message.rebuild ? ledger.rebuild() : ledger.refresh();
+				const options = reportOptions(settings);
+				const now = Date.now();
+				const today = dayReport(ledger.counted(), { ...options, date: options.calendar.dateKey(now) });
+				post({
+					type: 'snapshot',
+					id: message.id,
+					snapshot: {
+						today,
+						timeZone: options.calendar.timeZone,
+						stats,
+						diagnostics: ledger.diagnostics(),
+						roots: createSources(environment, settings).flatMap((source) => source.roots),
+						ledgerHome: ledger.home,
+						at: now,
+					},
+				});
+			} catch (error) {
+				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+			}
+			break;
+		}
+		default: {
+			const exhaustive: never = message;
+			throw new Error(`Unknown message ${JSON.stringify(exhaustive)}`);
+		}
+	}
+});

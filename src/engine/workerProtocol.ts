@@ -1,0 +1,23 @@
+import type { DayReport } from '../core/report/reports';
+import type { FileDiagnostic, RefreshStats } from '../ledger/ledger';
+
+/** Messages between the extension host and the ledger worker (all parsing happens in the worker). */
+export type ToWorker =
+	| { readonly type: 'configure'; readonly settings: Record<string, unknown>; readonly env: Record<string, string | undefined>; readonly home: string }
+	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean };
+
+export interface Snapshot {
+	readonly today: DayReport;
+	readonly timeZone: string;
+	readonly stats: RefreshStats;
+	readonly diagnostics: readonly FileDiagnostic[];
+	/** Folders the sources read, for watching. */
+	readonly roots: readonly string[];
+	readonly ledgerHome: string;
+	/** UTC ms when the snapshot was made. */
+	readonly at: number;
+}
+
+export type FromWorker =
+	| { readonly type: 'snapshot'; readonly id: number; readonly snapshot: Snapshot }
+	| { readonly type: 'failed'; readonly id: number; readonly message: string };

@@ -1,0 +1,10 @@
+/** Identifiers the extension contributes; they match package.json. */
+export const enum CommandId {
+	ShowToday = 'tokenLedger.showToday',
+	Rescan = 'tokenLedger.rescan',
+	ShowLog = 'tokenLedger.showLog',
+}
+
+export const configSection = 'tokenLedger';
+export const statusBarItemId = 'tokenLedger.todayCost';
+export const statusBarItemName = 'Token Ledger: Today’s AI Cost';

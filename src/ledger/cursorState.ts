@@ -1,0 +1,66 @@
+import * as fs from 'node:fs';
+import type { SourceId } from '../core/usage/usageEvent';
+import type { LineIssue } from '../sources/lineParse';
+
+/** How far one source file has been read, and how to tell that it is still the same file. */
+export interface FileCursor {
+	source: SourceId;
+	/** `dev:ino`: a different identity at the same path means the file was replaced. */
+	identity: string;
+	/** Bytes consumed (up to the last complete line). */
+	offset: number;
+	lines: number;
+	size: number;
+	mtimeMs: number;
+	/** Hash of the first `headLength` bytes: a file rewritten in place shows a different head. */
+	headLength: number;
+	headHash: string;
+	malformed: number;
+	issues: LineIssue[];
+}
+
+export interface CursorState {
+	version: 1;
+	files: Record<string, FileCursor>;
+}
+
+const emptyState = (): CursorState => ({ version: 1, files: {} });
+
+export function loadCursorState(file: string): CursorState {
+	let text: string;
+	try {
+		text = fs.readFileSync(file, 'utf8');
+	} catch {
+		return emptyState();
+	}
+	try {
+		const state = JSON.parse(text) as CursorState;
+		return state.version === 1 && typeof state.files === 'object' && state.files !== null ? state : emptyState();
+	} catch {
+		// Unreadable cursors only cost a re-read: the events are deduplicated against the ledger.
+		return emptyState();
+	}
+}
+
+/** Written to a sibling and renamed over, so a crash leaves either the old or the new state. */
+export function saveCursorState(file: string, state: CursorState): void {
+	const temporary = `${file}.${process.pid}.tmp`;
+	const fd = fs.openSync(temporary, 'w');
+	try {
+		fs.writeSync(fd, JSON.stringify(state));
+		fs.fsyncSync(fd);
+	} finally {
+		fs.closeSync(fd);
+	}
+	fs.renameSync(temporary, file);
+}
+
+/** FNV-1a, 32 bits: enough to notice a rewritten file head next to the size and identity checks. */
+export function hashBytes(bytes: Uint8Array): string {
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < bytes.length; i++) {
+		hash ^= bytes[i]!;
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return (hash >>> 0).toString(16).padStart(8, '0');
+}

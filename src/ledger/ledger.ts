@@ -1,0 +1,279 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DedupeIndex } from '../core/usage/dedupe';
+import type { UsageEvent } from '../core/usage/usageEvent';
+import type { LineIssue } from '../sources/lineParse';
+import { maxIssuesKept } from '../sources/lineParse';
+import type { LogSource } from '../sources/logSource';
+import type { CursorState, FileCursor } from './cursorState';
+import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
+import { EventLog, readRange } from './eventLog';
+import { FileLock } from './fileLock';
+
+export interface RefreshStats {
+	/** Source files looked at (a stat each). */
+	readonly filesSeen: number;
+	/** Files that had new bytes to read. */
+	readonly filesRead: number;
+	/** Files found truncated, replaced or rewritten and so read again from the start. */
+	readonly filesReset: number;
+	readonly bytesRead: number;
+	/** Events stored: new requests, or better copies of known ones. */
+	readonly eventsStored: number;
+	readonly malformedLines: number;
+	readonly durationMs: number;
+	/** False when another process held the lock for too long: the ledger was only read. */
+	readonly ingested: boolean;
+}
+
+export interface FileDiagnostic {
+	readonly file: string;
+	readonly source: string;
+	readonly malformed: number;
+	readonly issues: readonly LineIssue[];
+}
+
+export interface LedgerOptions {
+	readonly home: string;
+	readonly sources: readonly LogSource[];
+	/** How long to wait for another process's ingest before reading without ingesting. */
+	readonly lockTimeoutMs?: number;
+}
+
+const chunkBytes = 8 * 1024 * 1024;
+const headBytes = 1024;
+
+/**
+ * The durable, incremental store of usage events, shared by the extension and the CLI.
+ *
+ * `events.jsonl` holds every stored copy (append-only); `cursors.json` says how far each source file
+ * was read. A refresh reads only bytes past the cursors; events are deduplicated against everything
+ * stored, so a crash between the two writes, a file read twice, or two processes racing can never
+ * count a request twice. Events stay after their source file is deleted.
+ */
+export class Ledger {
+	readonly home: string;
+	private readonly log: EventLog;
+	private readonly cursorsFile: string;
+	private readonly lock: FileLock;
+	private index = new DedupeIndex();
+	private countedCache: UsageEvent[] | undefined;
+	private cursors: CursorState = { version: 1, files: {} };
+
+	constructor(private readonly options: LedgerOptions) {
+		this.home = options.home;
+		fs.mkdirSync(this.home, { recursive: true });
+		this.log = new EventLog(path.join(this.home, 'events.jsonl'));
+		this.cursorsFile = path.join(this.home, 'cursors.json');
+		this.lock = new FileLock(path.join(this.home, 'ingest.lock'));
+	}
+
+	/** Reads what other processes stored, then ingests new source bytes. */
+	refresh(): RefreshStats {
+		const started = Date.now();
+		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
+			this.syncFromLog();
+			this.cursors = loadCursorState(this.cursorsFile);
+			return { ...emptyStats(), durationMs: Date.now() - started, ingested: false };
+		}
+		try {
+			this.syncFromLog();
+			this.cursors = loadCursorState(this.cursorsFile);
+			const stats = this.ingest(this.cursors);
+			return { ...stats, durationMs: Date.now() - started, ingested: true };
+		} finally {
+			this.lock.release();
+		}
+	}
+
+	/**
+	 * Recreates the ledger from the sources: every source file is read again from its start. Events
+	 * whose source file no longer exists (the tool deleted its old logs) are kept: they are history.
+	 */
+	rebuild(): RefreshStats {
+		const started = Date.now();
+		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
+			throw new Error(`Another process is updating the ledger in ${this.home}; try again when it has finished.`);
+		}
+		try {
+			this.syncFromLog();
+			const exists = new Map<string, boolean>();
+			const orphans = this.index.all().filter((event) => {
+				let known = exists.get(event.file);
+				if (known === undefined) {
+					known = fs.existsSync(event.file);
+					exists.set(event.file, known);
+				}
+				return !known;
+			});
+			this.index = new DedupeIndex();
+			this.countedCache = undefined;
+			for (const event of orphans) this.index.add(event);
+			const cursors: CursorState = { version: 1, files: {} };
+			const stats = this.ingest(cursors, { write: false });
+			this.log.replaceWith(this.index.all());
+			saveCursorState(this.cursorsFile, cursors);
+			this.cursors = cursors;
+			this.syncFromLog();
+			return { ...stats, eventsStored: this.index.size, durationMs: Date.now() - started, ingested: true };
+		} finally {
+			this.lock.release();
+		}
+	}
+
+	/** The requests that count, each once. */
+	counted(): readonly UsageEvent[] {
+		this.countedCache ??= this.index.counted();
+		return this.countedCache;
+	}
+
+	/** Files with lines that could not be used, with the first few reasons. */
+	diagnostics(): FileDiagnostic[] {
+		return Object.entries(this.cursors.files)
+			.filter(([, cursor]) => cursor.malformed > 0)
+			.map(([file, cursor]) => ({ file, source: cursor.source, malformed: cursor.malformed, issues: cursor.issues }));
+	}
+
+	get ledgerBytes(): number {
+		return this.log.bytes;
+	}
+
+	private syncFromLog(): void {
+		const { reset, events } = this.log.readNew();
+		if (reset) {
+			this.index = new DedupeIndex();
+			this.countedCache = undefined;
+		}
+		for (const event of events) {
+			if (this.index.add(event)) this.countedCache = undefined;
+		}
+	}
+
+	private ingest(cursors: CursorState, options: { write: boolean } = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+		const fresh: UsageEvent[] = [];
+		let filesSeen = 0;
+		let filesRead = 0;
+		let filesReset = 0;
+		let bytesRead = 0;
+		let malformedLines = 0;
+		const listed = new Set<string>();
+		let changedCursors = false;
+
+		for (const source of this.options.sources) {
+			for (const file of source.listFiles()) {
+				if (listed.has(file)) continue;
+				listed.add(file);
+				filesSeen++;
+				let stat: fs.Stats;
+				try {
+					stat = fs.statSync(file);
+				} catch {
+					continue; // deleted between listing and reading
+				}
+				const previous = cursors.files[file];
+				if (previous !== undefined && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) {
+					continue;
+				}
+				const cursor = this.continueOrRestart(file, stat, previous, source.id);
+				if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
+				const malformedBefore = cursor.malformed;
+				const read = this.readFile(file, stat, cursor, source, fresh);
+				if (read > 0) filesRead++;
+				bytesRead += read;
+				malformedLines += cursor.malformed - malformedBefore;
+				cursors.files[file] = cursor;
+				changedCursors = true;
+				this.lock.touch();
+			}
+		}
+		for (const file of Object.keys(cursors.files)) {
+			if (!listed.has(file)) {
+				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
+				changedCursors = true;
+			}
+		}
+
+		// Streamed fragments of one response usually arrive together: keep only the best of each key
+		// before storing, so the ledger does not fill with superseded fragments.
+		const bestInBatch = new DedupeIndex();
+		for (const event of fresh) bestInBatch.add(event);
+		let eventsStored = 0;
+		const toStore: UsageEvent[] = [];
+		for (const event of bestInBatch.all()) {
+			if (this.index.add(event)) {
+				toStore.push(event);
+				eventsStored++;
+			}
+		}
+		if (toStore.length > 0) this.countedCache = undefined;
+		if (options.write) {
+			this.log.append(toStore);
+			if (changedCursors) saveCursorState(this.cursorsFile, cursors);
+		}
+		return { filesSeen, filesRead, filesReset, bytesRead, eventsStored, malformedLines };
+	}
+
+	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
+	private continueOrRestart(file: string, stat: fs.Stats, previous: FileCursor | undefined, source: LogSource['id']): FileCursor {
+		const identity = `${stat.dev}:${stat.ino}`;
+		const restart: FileCursor = {
+			source,
+			identity,
+			offset: 0,
+			lines: 0,
+			size: stat.size,
+			mtimeMs: stat.mtimeMs,
+			headLength: 0,
+			headHash: '',
+			malformed: 0,
+			issues: [],
+		};
+		if (previous === undefined || previous.identity !== identity || stat.size < previous.offset) {
+			return restart;
+		}
+		if (previous.headLength > 0 && hashBytes(readRange(file, 0, previous.headLength)) !== previous.headHash) {
+			return restart; // rewritten in place with new content
+		}
+		return { ...previous, issues: [...previous.issues] };
+	}
+
+	/** Reads from the cursor to `size`, in chunks; returns the bytes consumed. */
+	private readFile(file: string, stat: fs.Stats, cursor: FileCursor, source: LogSource, out: UsageEvent[]): number {
+		const start = cursor.offset;
+		const size = stat.size;
+		let chunk = chunkBytes;
+		while (cursor.offset < size) {
+			const length = Math.min(chunk, size - cursor.offset);
+			let bytes: Buffer;
+			try {
+				bytes = readRange(file, cursor.offset, length);
+			} catch {
+				break; // vanished or unreadable now; try again next refresh
+			}
+			const result = source.parse(bytes, { file, offset: cursor.offset, line: cursor.lines });
+			for (const event of result.events) out.push(event);
+			cursor.malformed += result.malformed;
+			for (const issue of result.issues) {
+				if (cursor.issues.length < maxIssuesKept) cursor.issues.push(issue);
+			}
+			cursor.lines += result.lines;
+			cursor.offset += result.consumed;
+			if (result.consumed === 0) {
+				if (cursor.offset + length >= size) break; // only a partial last line: wait for its newline
+				chunk *= 2; // one line longer than the chunk
+			}
+		}
+		// The size and time seen before reading: anything appended since shows as a change next time.
+		cursor.size = size;
+		cursor.mtimeMs = stat.mtimeMs;
+		if (cursor.headLength < headBytes && cursor.offset > cursor.headLength) {
+			cursor.headLength = Math.min(headBytes, cursor.offset);
+			cursor.headHash = hashBytes(readRange(file, 0, cursor.headLength));
+		}
+		return cursor.offset - start;
+	}
+}
+
+function emptyStats(): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	return { filesSeen: 0, filesRead: 0, filesReset: 0, bytesRead: 0, eventsStored: 0, malformedLines: 0 };
+}

@@ -1,0 +1,148 @@
+import type { UsageEvent } from '../../core/usage/usageEvent';
+import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
+import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+
+const usageNeedle = Buffer.from('"usage"');
+const newline = 0x0a;
+
+/**
+ * Turns Claude Code transcript bytes into usage events. Pure: bytes in, events out.
+ *
+ * Only lines that contain a `"usage"` key are parsed in full (about a quarter of the bytes); the rest
+ * get a structural check so that damaged lines are still counted. A line is consumed only once its
+ * newline has arrived, so a half-written last line is read on a later pass.
+ */
+export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkResult {
+	const events: UsageEvent[] = [];
+	const issues: LineIssue[] = [];
+	let malformed = 0;
+	let lines = 0;
+	let start = 0;
+	let nextUsage = bytes.indexOf(usageNeedle, 0);
+
+	const fail = (lineNumber: number, reason: string): void => {
+		malformed++;
+		if (issues.length < maxIssuesKept) {
+			issues.push({ line: lineNumber, reason });
+		}
+	};
+
+	while (start < bytes.length) {
+		const end = bytes.indexOf(newline, start);
+		if (end === -1) {
+			break; // partial last line: wait for its newline
+		}
+		lines++;
+		const lineNumber = position.line + lines;
+		if (nextUsage !== -1 && nextUsage < start) {
+			nextUsage = bytes.indexOf(usageNeedle, start);
+		}
+		if (nextUsage !== -1 && nextUsage < end) {
+			const outcome = parseUsageLine(bytes.toString('utf8', start, end), position, position.offset + start);
+			if (typeof outcome === 'string') {
+				fail(lineNumber, outcome);
+			} else if (outcome !== null) {
+				events.push(outcome);
+			}
+			nextUsage = bytes.indexOf(usageNeedle, end + 1);
+		} else if (!looksLikeJsonObject(bytes, start, end)) {
+			fail(lineNumber, 'not a JSON object');
+		}
+		start = end + 1;
+	}
+	return { events, consumed: start, lines, malformed, issues };
+}
+
+/** An event, null for a line that carries no billable usage, or the reason the line is malformed. */
+function parseUsageLine(line: string, position: ChunkPosition, lineOffset: number): UsageEvent | null | string {
+	let record: unknown;
+	try {
+		record = JSON.parse(line);
+	} catch {
+		return looksTruncated(line) ? 'truncated JSON' : 'invalid JSON';
+	}
+	if (!isRecord(record)) {
+		return 'not a JSON object';
+	}
+	const message = record['message'];
+	if (!isRecord(message) || !isRecord(message['usage'])) {
+		return null; // "usage" appeared elsewhere, e.g. in a tool result
+	}
+	const usage = message['usage'];
+	const model = text(message['model']);
+	if (model === '<synthetic>') {
+		return null; // written by Claude Code itself (errors, interruptions): no tokens billed
+	}
+	const timestamp = Date.parse(text(record['timestamp']));
+	if (Number.isNaN(timestamp)) {
+		return 'usage without a valid timestamp';
+	}
+
+	const messageId = text(message['id']);
+	const requestId = text(record['requestId']);
+	const breakdown = usage['cache_creation'];
+	let cacheWrite5mTokens: number;
+	let cacheWrite1hTokens: number;
+	if (isRecord(breakdown) && ('ephemeral_5m_input_tokens' in breakdown || 'ephemeral_1h_input_tokens' in breakdown)) {
+		cacheWrite5mTokens = count(breakdown['ephemeral_5m_input_tokens']);
+		cacheWrite1hTokens = count(breakdown['ephemeral_1h_input_tokens']);
+	} else {
+		cacheWrite5mTokens = count(usage['cache_creation_input_tokens']);
+		cacheWrite1hTokens = 0;
+	}
+
+	return {
+		source: 'claude-code',
+		key: eventKey(messageId, requestId, record, position.file, lineOffset),
+		messageId,
+		timestamp,
+		model,
+		sessionId: text(record['sessionId']) || sessionIdFromPath(position.file),
+		project: text(record['cwd']),
+		branch: text(record['gitBranch']),
+		sidechain: record['isSidechain'] === true,
+		hasSpeed: typeof usage['speed'] === 'string',
+		estimated: false,
+		file: position.file,
+		reportedCostUSD: typeof record['costUSD'] === 'number' ? record['costUSD'] : null,
+		inputTokens: count(usage['input_tokens']),
+		outputTokens: count(usage['output_tokens']),
+		cacheWrite5mTokens,
+		cacheWrite1hTokens,
+		cacheReadTokens: count(usage['cache_read_input_tokens']),
+		reasoningTokens: 0,
+	};
+}
+
+/**
+ * One API response keeps its key in every file it is copied to: `message.id` with `requestId`, or the
+ * message id alone. Lines without a message id are never merged with others: they are keyed by their
+ * own entry uuid, or failing that by where they stand.
+ */
+function eventKey(
+	messageId: string,
+	requestId: string,
+	record: Record<string, unknown>,
+	file: string,
+	lineOffset: number,
+): string {
+	if (messageId !== '') {
+		return `claude-code:${messageId}:${requestId}`;
+	}
+	const uuid = text(record['uuid']);
+	return uuid !== '' ? `claude-code:uuid:${uuid}` : `claude-code:at:${file}:${lineOffset}`;
+}
+
+/** `<project>/<session>.jsonl`, or `<project>/<session>/subagents/agent-x.jsonl` for sub-agents. */
+export function sessionIdFromPath(file: string): string {
+	const parts = file.split(/[\\/]/);
+	const name = parts[parts.length - 1] ?? '';
+	if (parts.length >= 3 && parts[parts.length - 2] === 'subagents') {
+		return parts[parts.length - 3] ?? '';
+	}
+	return name.replace(/\.jsonl$/, '');
+}
+
+function looksTruncated(line: string): boolean {
+	return !line.trimEnd().endsWith('}');
+}

@@ -1,0 +1,66 @@
+import type { UsageEvent } from '../core/usage/usageEvent';
+
+/** A line that could not be used, kept for diagnostics ("file:line: reason"). */
+export interface LineIssue {
+	readonly line: number;
+	readonly reason: string;
+}
+
+export interface ChunkResult {
+	readonly events: UsageEvent[];
+	/** Bytes consumed: everything up to and including the last newline. A partial last line waits. */
+	readonly consumed: number;
+	/** Complete lines consumed. */
+	readonly lines: number;
+	readonly malformed: number;
+	readonly issues: LineIssue[];
+}
+
+/** Where a chunk sits in its file, so events and issues can say where they came from. */
+export interface ChunkPosition {
+	readonly file: string;
+	/** Byte offset of the chunk's first byte in the file. */
+	readonly offset: number;
+	/** Number of complete lines before the chunk (the first line of the chunk is `line + 1`). */
+	readonly line: number;
+}
+
+/** Lines parsed from one chunk; the parser decides which lines are worth a full JSON parse. */
+export type ChunkParser = (bytes: Buffer, position: ChunkPosition) => ChunkResult;
+
+/** The most issues kept per chunk; the count of malformed lines is always exact. */
+export const maxIssuesKept = 20;
+
+/**
+ * Cheap structural check for a line that is not parsed in full: a JSONL record is one object.
+ * Catches truncated and garbled lines without paying for JSON.parse on the bulk of the bytes.
+ */
+export function looksLikeJsonObject(bytes: Buffer, start: number, end: number): boolean {
+	let first = start;
+	while (first < end && isSpace(bytes[first]!)) first++;
+	let last = end - 1;
+	while (last >= first && isSpace(bytes[last]!)) last--;
+	if (first > last) {
+		return true; // blank line: nothing to count, nothing lost
+	}
+	// A UTF-8 byte-order mark may open a file.
+	if (bytes[first] === 0xef && bytes[first + 1] === 0xbb && bytes[first + 2] === 0xbf) first += 3;
+	return bytes[first] === 0x7b && bytes[last] === 0x7d;
+}
+
+function isSpace(byte: number): boolean {
+	return byte === 0x20 || byte === 0x09 || byte === 0x0d || byte === 0x0a;
+}
+
+/** Reads a non-negative integer count; anything else counts as zero. */
+export function count(value: unknown): number {
+	return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.round(value) : 0;
+}
+
+export function text(value: unknown): string {
+	return typeof value === 'string' ? value : '';
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

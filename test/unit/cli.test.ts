@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, it } from 'node:test';
+import { run } from '../../src/cli/main';
+import { claudeFixtureTotals, claudeHome } from './helpers';
+
+interface Result {
+	code: number;
+	stdout: string;
+	stderr: string;
+}
+
+const saved = { HOME: process.env['HOME'], TOKEN_LEDGER_HOME: process.env['TOKEN_LEDGER_HOME'], CLAUDE_CONFIG_DIR: process.env['CLAUDE_CONFIG_DIR'] };
+let claudeDir = '';
+
+function cli(args: string[], now = Date.parse('2026-05-03T12:00:00Z')): Result {
+	let stdout = '';
+	let stderr = '';
+	const code = run(args, { out: (text) => (stdout += text), err: (text) => (stderr += text) }, now);
+	return { code, stdout, stderr };
+}
+
+function json<T>(args: string[]): T {
+	const result = cli([...args, '--json']);
+	assert.equal(result.code, 0, result.stderr);
+	return JSON.parse(result.stdout) as T;
+}
+
+const totalsFields = ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'reasoningTokens', 'totalTokens', 'costUSD'];
+interface Totals {
+	totalTokens: number;
+	costUSD: number;
+	requests: number;
+	unpricedRequests: number;
+	bySource: Record<string, Record<string, number>>;
+	byModel: Record<string, Record<string, number>>;
+}
+
+describe('token-ledger CLI', () => {
+	beforeEach(() => {
+		const setup = claudeHome();
+		claudeDir = setup.claudeDir;
+		process.env['HOME'] = setup.home;
+		process.env['TOKEN_LEDGER_HOME'] = setup.ledgerDir;
+		delete process.env['CLAUDE_CONFIG_DIR'];
+	});
+	afterEach(() => {
+		for (const [key, value] of Object.entries(saved)) {
+			if (value === undefined) delete process.env[key];
+			else process.env[key] = value;
+		}
+	});
+
+	it('daily --json follows the contract and gives exact totals per day', () => {
+		const report = json<{ daily: Array<Totals & { date: string }>; totals: Totals }>(['daily', '--tz', 'UTC']);
+		assert.deepEqual(report.daily.map((row) => row.date), ['2026-05-02', '2026-05-03', '2026-05-04']);
+		for (const field of totalsFields) {
+			assert.equal(typeof (report.totals as unknown as Record<string, unknown>)[field], 'number', field);
+			assert.equal(typeof report.totals.bySource['claude-code']![field], 'number', field);
+		}
+		assert.equal(report.totals.totalTokens, claudeFixtureTotals.totalTokens);
+		assert.equal(report.totals.requests, claudeFixtureTotals.requests);
+		assert.ok(Math.abs(report.totals.costUSD - claudeFixtureTotals.costUSD) < 1e-12);
+		assert.ok(Math.abs(report.daily[0]!.costUSD - 0.011787) < 1e-12);
+		assert.ok(Math.abs(report.daily[1]!.costUSD - 0.002664) < 1e-12);
+		// The last day holds only the unpriced model: tokens counted, cost 0, flagged.
+		assert.equal(report.daily[2]!.costUSD, 0);
+		assert.equal(report.daily[2]!.unpricedRequests, 1);
+		assert.equal(report.daily[2]!.totalTokens, 66);
+		assert.deepEqual(Object.keys(report.totals.byModel).sort(), ['claude-sonnet-4-5-20250929', 'some-unreleased-model']);
+	});
+
+	it('buckets days in the chosen time zone', () => {
+		const newYork = json<{ daily: Array<{ date: string; requests: number }> }>(['daily', '--tz', 'America/New_York']);
+		assert.deepEqual(newYork.daily.map((row) => [row.date, row.requests]), [['2026-05-02', 4], ['2026-05-03', 6]]);
+		const tokyo = json<{ daily: Array<{ date: string; requests: number }> }>(['daily', '--tz', 'Asia/Tokyo']);
+		assert.deepEqual(tokyo.daily.map((row) => [row.date, row.requests]), [['2026-05-02', 4], ['2026-05-03', 4], ['2026-05-04', 2]]);
+	});
+
+	it('filters by --since/--until (inclusive) and --source', () => {
+		const one = json<{ daily: Array<{ date: string }>; totals: Totals }>(['daily', '--tz', 'UTC', '--since', '2026-05-03', '--until', '2026-05-03']);
+		assert.deepEqual(one.daily.map((row) => row.date), ['2026-05-03']);
+		assert.equal(one.totals.requests, 5);
+		const none = json<{ daily: unknown[]; totals: Totals }>(['daily', '--source', 'codex']);
+		assert.deepEqual(none.daily, []);
+		assert.equal(none.totals.costUSD, 0);
+	});
+
+	it('weekly keys weeks by their first day, Monday or Sunday', () => {
+		// 2026-05-02 is a Saturday, 05-03 a Sunday, 05-04 a Monday.
+		const monday = json<{ weekly: Array<{ week: string; requests: number }> }>(['weekly', '--tz', 'UTC']);
+		assert.deepEqual(monday.weekly.map((row) => [row.week, row.requests]), [['2026-04-27', 9], ['2026-05-04', 1]]);
+		const sunday = json<{ weekly: Array<{ week: string; requests: number }> }>(['weekly', '--tz', 'UTC', '--week-start', 'sunday']);
+		assert.deepEqual(sunday.weekly.map((row) => [row.week, row.requests]), [['2026-04-26', 4], ['2026-05-03', 6]]);
+	});
+
+	it('sessions carry source, id, project, branch and activity times; sub-agents join their parent', () => {
+		const report = json<{ sessions: Array<Totals & { source: string; sessionId: string; project: string; branch: string; firstActivity: string; lastActivity: string }> }>(['sessions']);
+		const bySession = Object.fromEntries(report.sessions.map((row) => [row.sessionId, row]));
+		assert.deepEqual(Object.keys(bySession).sort(), ['sess-a', 'sess-b', 'sess-c']);
+		assert.equal(bySession['sess-a']!.requests, 4); // A1, A2, A3 and the sub-agent's own S1
+		assert.equal(bySession['sess-a']!.firstActivity, '2026-05-02T09:14:09.033Z');
+		assert.equal(bySession['sess-b']!.branch, 'feature/x');
+		assert.equal(bySession['sess-c']!.project, '/home/dev/web');
+		assert.equal(bySession['sess-c']!.source, 'claude-code');
+	});
+
+	it('today reports the local date of now', () => {
+		const result = cli(['today', '--json', '--tz', 'UTC'], Date.parse('2026-05-03T12:00:00Z'));
+		const today = JSON.parse(result.stdout) as Totals & { date: string };
+		assert.equal(today.date, '2026-05-03');
+		assert.equal(today.requests, 5);
+		const table = cli(['today', '--tz', 'UTC'], Date.parse('2026-05-03T12:00:00Z'));
+		assert.match(table.stdout, /Today 2026-05-03 \(UTC\): \$0\.00/);
+	});
+
+	it('reads CLAUDE_CONFIG_DIR, also as a comma-separated list', () => {
+		const other = path.join(path.dirname(claudeDir), 'other-claude');
+		fs.renameSync(claudeDir, other);
+		assert.equal(json<{ totals: Totals }>(['daily']).totals.requests, 0);
+		process.env['CLAUDE_CONFIG_DIR'] = `${path.join(other, 'projects')}, ${path.join(path.dirname(claudeDir), 'missing')}`;
+		assert.equal(json<{ totals: Totals }>(['daily']).totals.requests, claudeFixtureTotals.requests);
+	});
+
+	it('warns about skipped malformed lines on stderr, keeping stdout clean JSON', () => {
+		const result = cli(['daily', '--json']);
+		assert.match(result.stderr, /skipped 2 malformed line\(s\) in 1 file\(s\), e\.g\. .*sess-a\.jsonl:8: truncated JSON/);
+		assert.doesNotThrow(() => JSON.parse(result.stdout));
+	});
+
+	it('prints a table with a note for unpriced models', () => {
+		const result = cli(['daily', '--tz', 'UTC']);
+		assert.equal(result.code, 0);
+		assert.match(result.stdout, /^Date\s+Input\s+Output\s+Cache write\s+Cache read\s+Total tokens\s+Cost$/m);
+		assert.match(result.stdout, /^2026-05-04\s.*\$0\.00\*$/m);
+		assert.match(result.stdout, /\* unpriced: some-unreleased-model/);
+	});
+
+	it('rejects bad arguments with a clear message and exit code 2', () => {
+		const cases: Array<[string[], RegExp]> = [
+			[[], /Missing command/],
+			[['monthly'], /Unknown command "monthly"/],
+			[['daily', '--since', '2026-13-01'], /--since takes a date as YYYY-MM-DD/],
+			[['daily', '--since', '2026-05-03', '--until', '2026-05-01'], /is after --until/],
+			[['daily', '--tz', 'Mars/Olympus'], /IANA time zone/],
+			[['daily', '--source', 'claude'], /Unknown source "claude"/],
+			[['daily', '--week-start', 'friday'], /monday or sunday/],
+			[['daily', '--bogus'], /Unknown option --bogus/],
+			[['daily', '--tz'], /--tz needs a value/],
+		];
+		for (const [args, message] of cases) {
+			const result = cli(args);
+			assert.equal(result.code, 2, args.join(' '));
+			assert.match(result.stderr, message);
+			assert.equal(result.stdout, '');
+		}
+	});
+
+	it('prints help', () => {
+		const result = cli(['--help']);
+		assert.equal(result.code, 0);
+		assert.match(result.stdout, /Usage: token-ledger <command> \[options\]/);
+	});
+
+	it('rebuild recreates the same totals', () => {
+		const before = json<{ totals: Totals }>(['daily']).totals;
+		const rebuilt = json<{ eventsStored: number }>(['rebuild']);
+		assert.ok(rebuilt.eventsStored >= claudeFixtureTotals.requests);
+		assert.deepEqual(json<{ totals: Totals }>(['daily']).totals, before);
+	});
+});

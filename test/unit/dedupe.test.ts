@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { DedupeIndex } from '../../src/core/usage/dedupe';
+import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import { usageEvent } from './helpers';
+
+function counted(events: readonly UsageEvent[]): UsageEvent[] {
+	const index = new DedupeIndex();
+	for (const event of events) index.add(event);
+	return index.counted();
+}
+
+/** Every order of the events must give the same result: incremental ingest and rebuild agree. */
+function countedInEveryOrder(events: readonly UsageEvent[]): UsageEvent[] {
+	const first = counted(events);
+	const canonical = JSON.stringify(first.map((event) => event.key + event.outputTokens).sort());
+	for (const order of permutations(events)) {
+		assert.equal(JSON.stringify(counted(order).map((event) => event.key + event.outputTokens).sort()), canonical);
+	}
+	return first;
+}
+
+function* permutations<T>(items: readonly T[]): Generator<T[]> {
+	if (items.length <= 1) {
+		yield [...items];
+		return;
+	}
+	for (let i = 0; i < items.length; i++) {
+		const rest = [...items.slice(0, i), ...items.slice(i + 1)];
+		for (const tail of permutations(rest)) yield [items[i]!, ...tail];
+	}
+}
+
+describe('DedupeIndex', () => {
+	it('keeps the streamed fragment with the largest total, not the first', () => {
+		const result = countedInEveryOrder([
+			usageEvent({ outputTokens: 1 }),
+			usageEvent({ outputTokens: 187 }),
+			usageEvent({ outputTokens: 50 }),
+		]);
+		assert.deepEqual(result.map((event) => event.outputTokens), [187]);
+	});
+
+	it('counts a copied line in a resumed session once', () => {
+		const original = usageEvent({ file: '/a.jsonl', sessionId: 'a' });
+		const copy = usageEvent({ file: '/b.jsonl', sessionId: 'b' });
+		assert.equal(countedInEveryOrder([original, copy]).length, 1);
+	});
+
+	it('drops a sidechain replay of a main-thread message under a new request id', () => {
+		const main = usageEvent({ key: 'claude-code:msg_1:req_1' });
+		const replay = usageEvent({ key: 'claude-code:msg_1:req_btw', sidechain: true, outputTokens: 999 });
+		const result = countedInEveryOrder([main, replay]);
+		assert.deepEqual(result.map((event) => event.key), ['claude-code:msg_1:req_1']);
+	});
+
+	it('keeps one copy when only sidechain copies share a message id', () => {
+		const a = usageEvent({ key: 'claude-code:msg_1:req_a', sidechain: true, outputTokens: 5 });
+		const b = usageEvent({ key: 'claude-code:msg_1:req_b', sidechain: true, outputTokens: 7 });
+		const result = countedInEveryOrder([a, b]);
+		assert.deepEqual(result.map((event) => event.outputTokens), [7]);
+	});
+
+	it('counts sidechain responses that have their own message ids', () => {
+		const main = usageEvent({ key: 'claude-code:msg_1:req_1' });
+		const agent = usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', sidechain: true });
+		assert.equal(countedInEveryOrder([main, agent]).length, 2);
+	});
+
+	it('counts main-thread entries with distinct request ids separately', () => {
+		const a = usageEvent({ key: 'claude-code:msg_1:req_1' });
+		const b = usageEvent({ key: 'claude-code:msg_1:req_2' });
+		assert.equal(countedInEveryOrder([a, b]).length, 2);
+	});
+
+	it('prefers a main-thread copy over a larger sidechain copy of the same key', () => {
+		const main = usageEvent({ outputTokens: 10 });
+		const side = usageEvent({ outputTokens: 99, sidechain: true });
+		assert.deepEqual(countedInEveryOrder([main, side]).map((event) => [event.sidechain, event.outputTokens]), [[false, 10]]);
+	});
+
+	it('breaks a tie in totals towards the copy that records the speed tier', () => {
+		const plain = usageEvent({ file: '/plain' });
+		const withSpeed = usageEvent({ file: '/speed', hasSpeed: true });
+		assert.deepEqual(countedInEveryOrder([plain, withSpeed]).map((event) => event.file), ['/speed']);
+	});
+
+	it('never merges lines that have no message id', () => {
+		const a = usageEvent({ key: 'claude-code:uuid:u1', messageId: '' });
+		const b = usageEvent({ key: 'claude-code:uuid:u2', messageId: '' });
+		assert.equal(countedInEveryOrder([a, b]).length, 2);
+	});
+
+	it('says whether an event is worth storing', () => {
+		const index = new DedupeIndex();
+		assert.equal(index.add(usageEvent({ outputTokens: 5 })), true);
+		assert.equal(index.add(usageEvent({ outputTokens: 5 })), false);
+		assert.equal(index.add(usageEvent({ outputTokens: 3 })), false);
+		assert.equal(index.add(usageEvent({ outputTokens: 8 })), true);
+	});
+});

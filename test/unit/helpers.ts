@@ -1,0 +1,59 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { UsageEvent } from '../../src/core/usage/usageEvent';
+
+export const fixturesDir = path.join(__dirname, '..', 'fixtures');
+
+/** A fresh folder that is removed when the process exits. */
+export function tempDir(prefix = 'token-ledger-test-'): string {
+	const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+	process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+	return dir;
+}
+
+/** A home folder holding a copy of the Claude fixtures as `~/.claude`, plus a ledger folder. */
+export function claudeHome(): { home: string; claudeDir: string; ledgerDir: string } {
+	const root = tempDir();
+	const home = path.join(root, 'home');
+	const claudeDir = path.join(home, '.claude');
+	fs.cpSync(path.join(fixturesDir, 'claude'), claudeDir, { recursive: true });
+	return { home, claudeDir, ledgerDir: path.join(root, 'ledger') };
+}
+
+export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
+	return {
+		source: 'claude-code',
+		key: 'claude-code:msg_1:req_1',
+		messageId: 'msg_1',
+		timestamp: Date.parse('2026-05-02T10:00:00Z'),
+		model: 'claude-sonnet-4-5-20250929',
+		sessionId: 's1',
+		project: '/p',
+		branch: 'main',
+		sidechain: false,
+		hasSpeed: false,
+		estimated: false,
+		file: '/f.jsonl',
+		reportedCostUSD: null,
+		inputTokens: 10,
+		outputTokens: 20,
+		cacheWrite5mTokens: 0,
+		cacheWrite1hTokens: 0,
+		cacheReadTokens: 0,
+		reasoningTokens: 0,
+		...overrides,
+	};
+}
+
+/** The exact totals of the Claude fixtures (worked out by hand in claudeFixture.test.ts). */
+export const claudeFixtureTotals = {
+	inputTokens: 53,
+	outputTokens: 759,
+	cacheCreationTokens: 500,
+	cacheReadTokens: 3500,
+	totalTokens: 53 + 759 + 500 + 3500,
+	requests: 10,
+	unpricedRequests: 1,
+	costUSD: 0.014451,
+} as const;

@@ -1,0 +1,190 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { PriceBook } from '../../src/core/pricing/pricing';
+import { dailyReport } from '../../src/core/report/reports';
+import { ZonedCalendar } from '../../src/core/time/zonedDate';
+import { Ledger } from '../../src/ledger/ledger';
+import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
+import { claudeFixtureTotals, claudeHome } from './helpers';
+
+const repoRoot = path.join(__dirname, '..', '..');
+const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
+
+function open(home: string, ledgerDir: string): Ledger {
+	const source = claudeCodeSource({ home, env: {}, platform: 'linux' });
+	return new Ledger({ home: ledgerDir, sources: [source] });
+}
+
+function totals(ledger: Ledger) {
+	return dailyReport(ledger.counted(), options).totals;
+}
+
+function assertFixtureTotals(ledger: Ledger, extra = { inputTokens: 0, outputTokens: 0, requests: 0 }): void {
+	const result = totals(ledger);
+	assert.equal(result.inputTokens, claudeFixtureTotals.inputTokens + extra.inputTokens);
+	assert.equal(result.outputTokens, claudeFixtureTotals.outputTokens + extra.outputTokens);
+	assert.equal(result.cacheCreationTokens, claudeFixtureTotals.cacheCreationTokens);
+	assert.equal(result.cacheReadTokens, claudeFixtureTotals.cacheReadTokens);
+	assert.equal(result.requests, claudeFixtureTotals.requests + extra.requests);
+}
+
+const newLine = (id: string, input: number, output: number): string =>
+	`${JSON.stringify({
+		type: 'assistant',
+		sessionId: 'sess-a',
+		cwd: '/home/dev/acme-api',
+		gitBranch: 'main',
+		requestId: `req_${id}`,
+		timestamp: '2026-05-02T13:00:00.000Z',
+		uuid: `u-${id}`,
+		message: { id: `msg_${id}`, model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: input, output_tokens: output } },
+	})}\n`;
+
+describe('Ledger', () => {
+	it('counts the Claude fixtures exactly', () => {
+		const { home, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		const stats = ledger.refresh();
+		assert.equal(stats.filesRead, 4);
+		assert.equal(stats.malformedLines, 2);
+		assertFixtureTotals(ledger);
+		const result = totals(ledger);
+		assert.equal(result.unpricedRequests, claudeFixtureTotals.unpricedRequests);
+		assert.ok(Math.abs(result.costUSD - claudeFixtureTotals.costUSD) < 1e-12);
+		assert.deepEqual(ledger.diagnostics().map((d) => [path.basename(d.file), d.malformed, d.issues.map((i) => i.line)]), [['sess-a.jsonl', 2, [8, 9]]]);
+	});
+
+	it('reads only the new bytes on a refresh, and a completed half-written line once', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		ledger.refresh();
+		const unchanged = ledger.refresh();
+		assert.equal(unchanged.bytesRead, 0);
+		assert.equal(unchanged.filesRead, 0);
+
+		const file = path.join(claudeDir, 'projects/-home-dev-acme-api/sess-b.jsonl');
+		const line = newLine('NEW1', 7, 70);
+		fs.appendFileSync(file, line);
+		const after = ledger.refresh();
+		assert.equal(after.bytesRead, Buffer.byteLength(line));
+		assert.equal(after.eventsStored, 1);
+		assertFixtureTotals(ledger, { inputTokens: 7, outputTokens: 70, requests: 1 });
+
+		// sess-a.jsonl ends with half of msg_A4's line; finishing it makes it count, once.
+		const partialFile = path.join(claudeDir, 'projects/-home-dev-acme-api/sess-a.jsonl');
+		const partial = fs.readFileSync(partialFile, 'utf8').split('\n').pop()!;
+		const whole = JSON.stringify({
+			parentUuid: null, isSidechain: false, userType: 'external', cwd: '/home/dev/acme-api', sessionId: 'sess-a', version: '2.1.86', gitBranch: 'main',
+			message: { id: 'msg_A4', type: 'message', role: 'assistant', model: 'claude-sonnet-4-5-20250929', content: [{ type: 'text', text: 'ok' }], stop_reason: null, stop_sequence: null, usage: { input_tokens: 1000, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: 1000, service_tier: 'standard' } },
+			requestId: 'req_A4', type: 'assistant', uuid: 'u-msg_A4-1000-2026-05-02T12:00:00.000Z', timestamp: '2026-05-02T12:00:00.000Z',
+		});
+		assert.ok(whole.startsWith(partial), 'the fixture holds the start of this line');
+		fs.appendFileSync(partialFile, `${whole.slice(partial.length)}\n`);
+		ledger.refresh();
+		ledger.refresh();
+		assertFixtureTotals(ledger, { inputTokens: 1007, outputTokens: 1070, requests: 2 });
+	});
+
+	it('re-reads a truncated or replaced file without counting anything twice', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		ledger.refresh();
+		const file = path.join(claudeDir, 'projects/-home-dev-acme-api/sess-b.jsonl');
+		const content = fs.readFileSync(file, 'utf8');
+
+		// Truncated, then rewritten with the same first lines: nothing new, nothing doubled.
+		fs.writeFileSync(file, content.split('\n').slice(0, 2).join('\n') + '\n');
+		const truncated = ledger.refresh();
+		assert.equal(truncated.filesReset, 1);
+		assertFixtureTotals(ledger);
+
+		// Replaced by a new file (new inode) holding the old content plus a new request.
+		const replacement = `${file}.new`;
+		fs.writeFileSync(replacement, content + newLine('NEW2', 3, 30));
+		fs.renameSync(replacement, file);
+		const replaced = ledger.refresh();
+		assert.equal(replaced.filesReset, 1);
+		assertFixtureTotals(ledger, { inputTokens: 3, outputTokens: 30, requests: 1 });
+
+		// Rewritten in place (same inode, longer) with different bytes at the head.
+		const same = fs.readFileSync(file);
+		same[same.indexOf('msg_A1')] = 'M'.charCodeAt(0);
+		fs.writeFileSync(file, Buffer.concat([same, Buffer.from(newLine('NEW3', 1, 1))]));
+		ledger.refresh();
+		assert.equal(totals(ledger).requests, claudeFixtureTotals.requests + 3); // Msg_A1 is a new id now
+	});
+
+	it('keeps history after the tool deletes its logs, also through a rebuild', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		ledger.refresh();
+		fs.rmSync(path.join(claudeDir, 'projects/-home-dev-web'), { recursive: true });
+		ledger.refresh();
+		assertFixtureTotals(ledger);
+		const reopened = open(home, ledgerDir);
+		reopened.refresh();
+		assertFixtureTotals(reopened);
+		const stats = reopened.rebuild();
+		assert.equal(stats.filesRead, 3);
+		assertFixtureTotals(reopened);
+		assertFixtureTotals(after(open(home, ledgerDir), 'rebuild'));
+	});
+
+	it('stays readable after a writer died mid-append, and repairs the tail on the next write', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		open(home, ledgerDir).refresh();
+		const events = path.join(ledgerDir, 'events.jsonl');
+		fs.appendFileSync(events, '["e","claude-code:msg_TORN:req","msg_TORN",17777132');
+		fs.writeFileSync(path.join(ledgerDir, 'cursors.json'), '{"version":1,"files":{'); // torn too
+		const reader = open(home, ledgerDir);
+		reader.refresh();
+		assertFixtureTotals(reader);
+		fs.appendFileSync(path.join(claudeDir, 'projects/-home-dev-web/sess-c.jsonl'), newLine('NEW4', 2, 2));
+		reader.refresh();
+		const text = fs.readFileSync(events, 'utf8');
+		assert.ok(!text.includes('msg_TORN'), 'the torn line was cut off');
+		assert.ok(text.endsWith('\n'));
+		assertFixtureTotals(after(open(home, ledgerDir), 'refresh'), { inputTokens: 2, outputTokens: 2, requests: 1 });
+	});
+
+	it('counts everything once when several processes ingest at the same time', async () => {
+		const { home, ledgerDir } = claudeHome();
+		const runs = Array.from({ length: 4 }, () => runCli(['daily', '--json', '--tz', 'UTC'], { HOME: home, TOKEN_LEDGER_HOME: ledgerDir }));
+		const outputs = await Promise.all(runs);
+		for (const output of outputs) {
+			assert.equal(output.code, 0, output.stderr);
+			const report = JSON.parse(output.stdout) as { totals: { requests: number; inputTokens: number } };
+			assert.equal(report.totals.requests, claudeFixtureTotals.requests);
+			assert.equal(report.totals.inputTokens, claudeFixtureTotals.inputTokens);
+		}
+		const keys = fs
+			.readFileSync(path.join(ledgerDir, 'events.jsonl'), 'utf8')
+			.split('\n')
+			.filter((line) => line.startsWith('["e"'))
+			.map((line) => (JSON.parse(line) as string[])[1]);
+		assert.equal(new Set(keys).size, keys.length, 'no request was stored twice');
+	});
+});
+
+/** Opens a ledger and runs `step` on it first: for one-line checks of a second process's view. */
+function after(ledger: Ledger, step: 'refresh' | 'rebuild'): Ledger {
+	ledger[step]();
+	return ledger;
+}
+
+function runCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+	return new Promise((resolve) => {
+		const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], {
+			env: { ...process.env, ...env },
+			cwd: repoRoot,
+		});
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('close', (code) => resolve({ code, stdout, stderr }));
+	});
+}
