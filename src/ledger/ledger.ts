@@ -42,6 +42,8 @@ export interface LedgerOptions {
 
 const chunkBytes = 8 * 1024 * 1024;
 const headBytes = 1024;
+/** Events held in memory before they are stored (with their cursors) during a long scan. */
+const flushEvents = 2_000;
 
 /**
  * The durable, incremental store of usage events, shared by the extension and the CLI.
@@ -150,14 +152,33 @@ export class Ledger {
 	}
 
 	private ingest(cursors: CursorState, options: { write: boolean } = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
-		const fresh: UsageEvent[] = [];
+		let fresh: UsageEvent[] = [];
 		let filesSeen = 0;
 		let filesRead = 0;
 		let filesReset = 0;
 		let bytesRead = 0;
 		let malformedLines = 0;
+		let eventsStored = 0;
 		const listed = new Set<string>();
 		let changedCursors = false;
+
+		// Stores what was read so far, then the cursors that cover it. Called every `flushEvents` events
+		// as well as at the end, so a long first scan keeps bounded memory and, if killed, resumes.
+		const flush = (): void => {
+			// Streamed fragments of one response usually arrive together: keep only the best of each key
+			// before storing, so the ledger does not fill with superseded fragments.
+			const bestInBatch = new DedupeIndex();
+			for (const event of fresh) bestInBatch.add(event);
+			fresh = [];
+			const toStore = bestInBatch.all().filter((event) => this.index.add(event));
+			eventsStored += toStore.length;
+			if (toStore.length > 0) this.countedCache = undefined;
+			if (options.write) {
+				this.log.append(toStore);
+				if (changedCursors) saveCursorState(this.cursorsFile, cursors);
+				changedCursors = false;
+			}
+		};
 
 		for (const source of this.options.sources) {
 			for (const file of source.listFiles()) {
@@ -184,6 +205,7 @@ export class Ledger {
 				cursors.files[file] = cursor;
 				changedCursors = true;
 				this.lock.touch();
+				if (fresh.length >= flushEvents) flush();
 			}
 		}
 		for (const file of Object.keys(cursors.files)) {
@@ -192,24 +214,7 @@ export class Ledger {
 				changedCursors = true;
 			}
 		}
-
-		// Streamed fragments of one response usually arrive together: keep only the best of each key
-		// before storing, so the ledger does not fill with superseded fragments.
-		const bestInBatch = new DedupeIndex();
-		for (const event of fresh) bestInBatch.add(event);
-		let eventsStored = 0;
-		const toStore: UsageEvent[] = [];
-		for (const event of bestInBatch.all()) {
-			if (this.index.add(event)) {
-				toStore.push(event);
-				eventsStored++;
-			}
-		}
-		if (toStore.length > 0) this.countedCache = undefined;
-		if (options.write) {
-			this.log.append(toStore);
-			if (changedCursors) saveCursorState(this.cursorsFile, cursors);
-		}
+		flush();
 		return { filesSeen, filesRead, filesReset, bytesRead, eventsStored, malformedLines };
 	}
 

@@ -8,7 +8,8 @@ import { dailyReport } from '../../src/core/report/reports';
 import { ZonedCalendar } from '../../src/core/time/zonedDate';
 import { Ledger } from '../../src/ledger/ledger';
 import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
-import { claudeFixtureTotals, claudeHome } from './helpers';
+import { generateClaudeCorpus } from '../support/claudeCorpus';
+import { claudeFixtureTotals, claudeHome, tempDir } from './helpers';
 
 const repoRoot = path.join(__dirname, '..', '..');
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
@@ -148,6 +149,37 @@ describe('Ledger', () => {
 		assert.ok(!text.includes('msg_TORN'), 'the torn line was cut off');
 		assert.ok(text.endsWith('\n'));
 		assertFixtureTotals(after(open(home, ledgerDir), 'refresh'), { inputTokens: 2, outputTokens: 2, requests: 1 });
+	});
+
+	it('survives processes killed at random moments of an ingest: readable, then exact', async () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		const ledgerDir = path.join(root, 'ledger');
+		const truth = generateClaudeCorpus({ configDir, sessions: 60, responsesPerSession: 200, end: Date.parse('2026-11-20T12:00:00Z'), days: 10 });
+		const env = { HOME: root, CLAUDE_CONFIG_DIR: configDir, TOKEN_LEDGER_HOME: ledgerDir };
+		// How long one whole run takes here, so that the kills land across it.
+		const timing = Date.now();
+		await runCli(['daily', '--json'], { ...env, TOKEN_LEDGER_HOME: path.join(root, 'timing-ledger') });
+		const runMs = Date.now() - timing;
+		let killed = 0;
+		for (const fraction of [0.35, 0.5, 0.6, 0.7, 0.8, 0.9]) {
+			const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'daily', '--json'], { env: { ...process.env, ...env }, stdio: 'ignore' });
+			const closed = new Promise((resolve) => child.on('close', resolve));
+			await new Promise((resolve) => setTimeout(resolve, runMs * fraction));
+			if (child.exitCode === null && child.kill('SIGKILL')) killed++;
+			await closed;
+			// After every kill, another process reads whatever was left and never over-counts.
+			const reader = new Ledger({ home: ledgerDir, sources: [] });
+			reader.refresh();
+			assert.ok(totals(reader).requests <= truth.requests);
+		}
+		assert.ok(killed > 0, 'at least one process was killed mid-run');
+		const final = await runCli(['daily', '--json'], env);
+		assert.equal(final.code, 0, final.stderr);
+		const report = JSON.parse(final.stdout) as { totals: { requests: number; outputTokens: number; cacheReadTokens: number } };
+		assert.equal(report.totals.requests, truth.requests);
+		assert.equal(report.totals.outputTokens, truth.outputTokens);
+		assert.equal(report.totals.cacheReadTokens, truth.cacheReadTokens);
 	});
 
 	it('counts everything once when several processes ingest at the same time', async () => {
