@@ -7,6 +7,8 @@ export interface FileCursor {
 	source: SourceId;
 	/** `dev:ino`: a different identity at the same path means the file was replaced. */
 	identity: string;
+	/** Identity, size and time (and a database's log) when last read: unchanged means nothing to read. */
+	signature: string;
 	/** Bytes consumed (up to the last complete line). */
 	offset: number;
 	lines: number;
@@ -17,6 +19,8 @@ export interface FileCursor {
 	headHash: string;
 	malformed: number;
 	issues: LineIssue[];
+	/** A line parser's carried state (e.g. running totals), JSON-serialisable. */
+	state?: unknown;
 }
 
 export interface CursorState {

@@ -4,7 +4,7 @@ import { DedupeIndex } from '../core/usage/dedupe';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
-import type { LogSource } from '../sources/logSource';
+import type { LinesReader, LogSource, ParsedRecords, SourceReader } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
 import { EventLog, readRange } from './eventLog';
@@ -192,16 +192,40 @@ export class Ledger {
 					continue; // deleted between listing and reading
 				}
 				const previous = cursors.files[file];
-				if (previous !== undefined && previous.size === stat.size && previous.mtimeMs === stat.mtimeMs) {
+				const signature = changeSignature(file, stat, source.reader.kind);
+				if (previous !== undefined && previous.signature === signature) {
 					continue;
 				}
-				const cursor = this.continueOrRestart(file, stat, previous, source.id);
-				if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
-				const malformedBefore = cursor.malformed;
-				const read = this.readFile(file, stat, cursor, source, fresh);
+				let cursor: FileCursor;
+				let read: number;
+				if (source.reader.kind === 'lines') {
+					cursor = this.continueOrRestart(file, stat, previous, source.id);
+					if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
+					const malformedBefore = cursor.malformed;
+					read = this.readLines(file, stat, cursor, source.reader, fresh);
+					malformedLines += cursor.malformed - malformedBefore;
+				} else {
+					// Rewritten whole: parse it all again; its diagnostics replace the previous ones.
+					cursor = newCursor(source.id, stat);
+					let parsed: ParsedRecords;
+					try {
+						parsed =
+							source.reader.kind === 'document'
+								? source.reader.parse(fs.readFileSync(file), file)
+								: source.reader.read(file);
+					} catch (error) {
+						parsed = { events: [], malformed: 1, issues: [{ line: 0, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` }] };
+					}
+					for (const event of parsed.events) fresh.push(event);
+					cursor.malformed = parsed.malformed;
+					cursor.issues = parsed.issues.slice(0, maxIssuesKept);
+					cursor.offset = stat.size;
+					read = stat.size;
+					malformedLines += parsed.malformed;
+				}
+				cursor.signature = signature;
 				if (read > 0) filesRead++;
 				bytesRead += read;
-				malformedLines += cursor.malformed - malformedBefore;
 				cursors.files[file] = cursor;
 				changedCursors = true;
 				this.lock.touch();
@@ -220,20 +244,8 @@ export class Ledger {
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
 	private continueOrRestart(file: string, stat: fs.Stats, previous: FileCursor | undefined, source: LogSource['id']): FileCursor {
-		const identity = `${stat.dev}:${stat.ino}`;
-		const restart: FileCursor = {
-			source,
-			identity,
-			offset: 0,
-			lines: 0,
-			size: stat.size,
-			mtimeMs: stat.mtimeMs,
-			headLength: 0,
-			headHash: '',
-			malformed: 0,
-			issues: [],
-		};
-		if (previous === undefined || previous.identity !== identity || stat.size < previous.offset) {
+		const restart = newCursor(source, stat);
+		if (previous === undefined || previous.identity !== restart.identity || stat.size < previous.offset) {
 			return restart;
 		}
 		if (previous.headLength > 0 && hashBytes(readRange(file, 0, previous.headLength)) !== previous.headHash) {
@@ -243,7 +255,7 @@ export class Ledger {
 	}
 
 	/** Reads from the cursor to `size`, in chunks; returns the bytes consumed. */
-	private readFile(file: string, stat: fs.Stats, cursor: FileCursor, source: LogSource, out: UsageEvent[]): number {
+	private readLines(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, out: UsageEvent[]): number {
 		const start = cursor.offset;
 		const size = stat.size;
 		let chunk = chunkBytes;
@@ -255,7 +267,8 @@ export class Ledger {
 			} catch {
 				break; // vanished or unreadable now; try again next refresh
 			}
-			const result = source.parse(bytes, { file, offset: cursor.offset, line: cursor.lines });
+			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
+			if (result.state !== undefined) cursor.state = result.state;
 			for (const event of result.events) out.push(event);
 			cursor.malformed += result.malformed;
 			for (const issue of result.issues) {
@@ -276,6 +289,37 @@ export class Ledger {
 			cursor.headHash = hashBytes(readRange(file, 0, cursor.headLength));
 		}
 		return cursor.offset - start;
+	}
+}
+
+function newCursor(source: LogSource['id'], stat: fs.Stats): FileCursor {
+	return {
+		source,
+		identity: `${stat.dev}:${stat.ino}`,
+		signature: '',
+		offset: 0,
+		lines: 0,
+		size: stat.size,
+		mtimeMs: stat.mtimeMs,
+		headLength: 0,
+		headHash: '',
+		malformed: 0,
+		issues: [],
+	};
+}
+
+/**
+ * What must differ for a file to be read again. A database is also changed by its write-ahead log,
+ * where SQLite keeps recent rows until a checkpoint.
+ */
+function changeSignature(file: string, stat: fs.Stats, kind: SourceReader['kind']): string {
+	const own = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+	if (kind !== 'database') return own;
+	try {
+		const wal = fs.statSync(`${file}-wal`);
+		return `${own}|${wal.size}:${wal.mtimeMs}`;
+	} catch {
+		return own;
 	}
 }
 

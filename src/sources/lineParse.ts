@@ -25,9 +25,6 @@ export interface ChunkPosition {
 	readonly line: number;
 }
 
-/** Lines parsed from one chunk; the parser decides which lines are worth a full JSON parse. */
-export type ChunkParser = (bytes: Buffer, position: ChunkPosition) => ChunkResult;
-
 /** The most issues kept per chunk; the count of malformed lines is always exact. */
 export const maxIssuesKept = 20;
 

@@ -29,6 +29,6 @@ export function claudeCodeSource(environment: Environment, extraPaths: readonly 
 		id: 'claude-code',
 		roots,
 		listFiles: () => [...new Set(roots.flatMap((root) => listFilesRecursive(root, '.jsonl')))],
-		parse: parseClaudeLines,
+		reader: { kind: 'lines', parse: (bytes, position) => parseClaudeLines(bytes, position) },
 	};
 }
