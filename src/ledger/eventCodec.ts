@@ -5,13 +5,14 @@ import { isSourceId } from '../core/usage/usageEvent';
  * The ledger's line format. Each line is a compact JSON array:
  *   ["s", n, "text"]  defines string n (models, sessions, projects, branches and files repeat a lot);
  *   ["e", key, messageId, timestamp, source, model, session, project, branch, file, flags,
- *         input, output, cacheWrite5m, cacheWrite1h, cacheRead, reasoning, reportedCost]
+ *         input, output, cacheWrite5m, cacheWrite1h, cacheRead, reasoning, reportedCost, reportedCredits]
  * where source..file are string numbers. Strings are defined before first use in the same append, so
  * a torn write can cut off only whole trailing records.
  */
 const flagSidechain = 1;
 const flagSpeed = 2;
 const flagEstimated = 4;
+const flagModelInferred = 8;
 
 export class EventEncoder {
 	private readonly ids = new Map<string, number>();
@@ -38,7 +39,10 @@ export class EventEncoder {
 		};
 		for (const event of events) {
 			const flags =
-				(event.sidechain ? flagSidechain : 0) | (event.hasSpeed ? flagSpeed : 0) | (event.estimated ? flagEstimated : 0);
+				(event.sidechain ? flagSidechain : 0) |
+				(event.hasSpeed ? flagSpeed : 0) |
+				(event.estimated ? flagEstimated : 0) |
+				(event.modelInferred ? flagModelInferred : 0);
 			const row = [
 				'e',
 				event.key,
@@ -58,6 +62,7 @@ export class EventEncoder {
 				event.cacheReadTokens,
 				event.reasoningTokens,
 				event.reportedCostUSD,
+				event.reportedCredits,
 			];
 			lines.push(JSON.stringify(row));
 		}
@@ -117,6 +122,8 @@ export class EventDecoder {
 			cacheReadTokens: row[15] as number,
 			reasoningTokens: row[16] as number,
 			reportedCostUSD: (row[17] as number | null) ?? null,
+			reportedCredits: (row[18] as number | null | undefined) ?? null,
+			modelInferred: (flags & flagModelInferred) !== 0,
 		};
 	}
 }

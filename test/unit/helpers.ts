@@ -36,6 +36,8 @@ export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
 		estimated: false,
 		file: '/f.jsonl',
 		reportedCostUSD: null,
+		reportedCredits: null,
+		modelInferred: false,
 		inputTokens: 10,
 		outputTokens: 20,
 		cacheWrite5mTokens: 0,

@@ -19,6 +19,8 @@ export interface Totals {
 	estimatedRequests: number;
 	/** The cost of the estimated requests (a part of `costUSD`). */
 	estimatedCostUSD: number;
+	/** Credits the tools themselves charged (Amp), beside the USD estimate. */
+	credits: number;
 }
 
 export interface BreakdownTotals extends Totals {
@@ -41,6 +43,7 @@ export function emptyTotals(): Totals {
 		unpricedRequests: 0,
 		estimatedRequests: 0,
 		estimatedCostUSD: 0,
+		credits: 0,
 	};
 }
 
@@ -56,6 +59,7 @@ export function addUsage(totals: Totals, event: UsageEvent, price: Price): void 
 	totals.reasoningTokens += event.reasoningTokens;
 	totals.totalTokens += totalTokens(event);
 	totals.requests += 1;
+	totals.credits += event.reportedCredits ?? 0;
 	if (price.costUSD === null) {
 		totals.unpricedRequests += 1;
 	} else {

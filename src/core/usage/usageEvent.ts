@@ -84,6 +84,10 @@ export interface UsageEvent extends TokenCounts {
 	readonly file: string;
 	/** Cost the tool itself wrote, if any (older Claude Code versions wrote `costUSD`). */
 	readonly reportedCostUSD: number | null;
+	/** Credits the tool itself charged (Amp), reported beside the USD estimate. */
+	readonly reportedCredits: number | null;
+	/** True when the tool wrote no model and the source assumed one (Codex's early builds). */
+	readonly modelInferred: boolean;
 }
 
 export function cacheCreationTokens(counts: TokenCounts): number {

@@ -105,6 +105,8 @@ function parseUsageLine(line: string, position: ChunkPosition, lineOffset: numbe
 		estimated: false,
 		file: position.file,
 		reportedCostUSD: typeof record['costUSD'] === 'number' ? record['costUSD'] : null,
+		reportedCredits: null,
+		modelInferred: false,
 		inputTokens: count(usage['input_tokens']),
 		outputTokens: count(usage['output_tokens']),
 		cacheWrite5mTokens,
