@@ -3,7 +3,7 @@ import { isDateKey, isValidTimeZone } from '../core/time/zonedDate';
 import type { SourceId } from '../core/usage/usageEvent';
 import { isSourceId, sourceIds } from '../core/usage/usageEvent';
 
-export const commands = ['today', 'daily', 'weekly', 'sessions', 'rebuild'] as const;
+export const commands = ['today', 'daily', 'weekly', 'sessions', 'sources', 'rebuild'] as const;
 export type Command = (typeof commands)[number];
 
 export interface CliArgs {
@@ -97,6 +97,7 @@ Commands:
   daily       one row per day
   weekly      one row per week (first day of the week as key)
   sessions    one row per assistant session
+  sources     each assistant: found where, how many requests, newest, exact or estimated, problems
   rebuild     recreate the ledger from the assistants' records (keeps history whose logs are gone)
 
 Options:

@@ -6,7 +6,9 @@ import { readSharedSettings } from '../engine/settings';
 import { ledgerHome } from '../ledger/ledgerHome';
 import type { CliArgs } from './args';
 import { helpText, parseArgs, UsageError } from './args';
-import { breakdownRows, renderTable } from './table';
+import { breakdownRows, renderSources, renderTable } from './table';
+import { describeSources } from '../engine/sourceStatus';
+import { noEditor } from '../sources/registry';
 
 declare const TOKEN_LEDGER_VERSION: string;
 
@@ -64,19 +66,18 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		io.err('token-ledger: warning: another process kept the ledger busy; showing what it holds without reading new records.\n');
 	}
 	const skipped = ledger.diagnostics();
-	if (skipped.length > 0) {
+	if (skipped.length > 0 && args.command !== 'sources') {
 		const lines = skipped.reduce((sum, file) => sum + file.malformed, 0);
 		const first = skipped[0]!;
 		const where = first.issues[0] === undefined ? first.file : `${first.file}:${first.issues[0].line}: ${first.issues[0].reason}`;
 		io.err(`token-ledger: skipped ${lines} malformed line(s) in ${skipped.length} file(s), e.g. ${where}\n`);
 	}
 
-	const base = reportOptions(settings, args.timeZone);
+	const base = reportOptions(settings, args.timeZone, args.sources);
 	const options: ReportOptions = {
 		...base,
 		...(args.since === undefined ? {} : { since: args.since }),
 		...(args.until === undefined ? {} : { until: args.until }),
-		...(args.sources === undefined ? {} : { sources: args.sources }),
 	};
 	const events = ledger.counted();
 	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
@@ -95,6 +96,11 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		case 'weekly': {
 			const report = weeklyReport(events, { ...options, weekStart: args.weekStart ?? settings.weekStart });
 			emit(report, () => renderTable('Week of', report.weekly.map((row) => ({ key: row.week, totals: row })), report.totals));
+			break;
+		}
+		case 'sources': {
+			const statuses = describeSources(ledger, environment, settings, noEditor);
+			emit({ sources: statuses }, () => renderSources(statuses));
 			break;
 		}
 		case 'sessions': {

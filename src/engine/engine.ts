@@ -1,11 +1,14 @@
 import * as os from 'node:os';
 import { PriceBook } from '../core/pricing/pricing';
 import type { ReportOptions } from '../core/report/reports';
+import type { SourceId } from '../core/usage/usageEvent';
+import { sourceIds } from '../core/usage/usageEvent';
 import { ZonedCalendar } from '../core/time/zonedDate';
 import { Ledger } from '../ledger/ledger';
 import { ledgerHome } from '../ledger/ledgerHome';
-import { claudeCodeSource } from '../sources/claudeCode/claudeCodeSource';
 import type { Environment, LogSource } from '../sources/logSource';
+import type { EditorContext } from '../sources/registry';
+import { createSource, noEditor, supportedSourceIds } from '../sources/registry';
 import type { EngineSettings } from './settings';
 
 /** The machine as this process sees it: the same HOME and variables the assistants see. */
@@ -17,22 +20,30 @@ export function systemTimeZone(): string {
 	return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
 }
 
-export function createSources(environment: Environment, settings: EngineSettings): LogSource[] {
-	return [claudeCodeSource(environment, settings.extraPaths['claude-code'] ?? [])];
+/** The enabled sources, each with the user's extra locations. */
+export function createSources(environment: Environment, settings: EngineSettings, editor: EditorContext = noEditor): LogSource[] {
+	return supportedSourceIds
+		.filter((id) => !settings.disabledSources.has(id))
+		.flatMap((id) => createSource(id, environment, settings.extraPaths[id] ?? [], editor));
 }
 
-export function openLedger(environment: Environment, settings: EngineSettings, lockTimeoutMs?: number): Ledger {
+export function openLedger(environment: Environment, settings: EngineSettings, editor: EditorContext = noEditor, lockTimeoutMs?: number): Ledger {
 	return new Ledger({
 		home: ledgerHome(environment),
-		sources: createSources(environment, settings),
+		sources: createSources(environment, settings, editor),
 		...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
 	});
 }
 
-/** Report options from settings, with the zone resolved: both faces use this so they agree. */
-export function reportOptions(settings: EngineSettings, timeZone?: string): ReportOptions {
+/**
+ * Report options from settings, with the zone resolved: both faces use this so they agree. A source
+ * the user turned off is left out of every figure, including what the ledger holds from before.
+ */
+export function reportOptions(settings: EngineSettings, timeZone?: string, onlySources?: ReadonlySet<SourceId>): ReportOptions {
+	const wanted = [...(onlySources ?? sourceIds)].filter((id) => !settings.disabledSources.has(id));
 	return {
 		calendar: new ZonedCalendar(timeZone || settings.timeZone || systemTimeZone()),
 		prices: new PriceBook(settings.priceOverrides),
+		...(onlySources === undefined && settings.disabledSources.size === 0 ? {} : { sources: new Set(wanted) }),
 	};
 }

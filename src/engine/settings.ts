@@ -5,6 +5,7 @@ import { validatePriceOverrides } from '../core/pricing/priceOverrides';
 import type { WeekStart } from '../core/time/zonedDate';
 import { isValidTimeZone } from '../core/time/zonedDate';
 import type { SourceId } from '../core/usage/usageEvent';
+import { sourceIds } from '../core/usage/usageEvent';
 
 /**
  * The settings the engine needs, whichever face runs it. The extension mirrors its VS Code settings
@@ -15,11 +16,24 @@ export interface EngineSettings {
 	readonly timeZone: string;
 	readonly weekStart: WeekStart;
 	readonly priceOverrides: PriceOverrides;
-	/** Extra folders per source, beside the ones the tools use by default. */
+	/** Sources the user turned off. */
+	readonly disabledSources: ReadonlySet<SourceId>;
+	/** Extra folders (or files) per source, beside the ones the tools use by default. */
 	readonly extraPaths: Readonly<Partial<Record<SourceId, readonly string[]>>>;
 }
 
-export const defaultSettings: EngineSettings = { timeZone: '', weekStart: 'monday', priceOverrides: {}, extraPaths: {} };
+export const defaultSettings: EngineSettings = {
+	timeZone: '',
+	weekStart: 'monday',
+	priceOverrides: {},
+	disabledSources: new Set(),
+	extraPaths: {},
+};
+
+/** The settings key of a source: `claude-code` → `claudeCode` (tokenLedger.sources.claudeCode.*). */
+export function sourceSettingKey(id: SourceId): string {
+	return id.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
 
 export interface SettingsCheck {
 	readonly settings: EngineSettings;
@@ -49,13 +63,30 @@ export function checkSettings(raw: Record<string, unknown>): SettingsCheck {
 	const overrides = validatePriceOverrides(raw['priceOverrides']);
 	errors.push(...overrides.errors);
 	const extraPaths: Partial<Record<SourceId, string[]>> = {};
-	const claudePaths = raw['claudeCodePaths'];
-	if (Array.isArray(claudePaths) && claudePaths.every((entry) => typeof entry === 'string')) {
-		extraPaths['claude-code'] = claudePaths.filter((entry) => entry.trim() !== '');
-	} else if (claudePaths !== undefined) {
-		errors.push('sources.claudeCode.extraPaths must be a list of folder paths.');
+	const disabledSources = new Set<SourceId>();
+	const sources = raw['sources'];
+	if (sources !== undefined && (typeof sources !== 'object' || sources === null || Array.isArray(sources))) {
+		errors.push('sources must be an object of source settings.');
 	}
-	return { settings: { timeZone, weekStart, priceOverrides: overrides.overrides, extraPaths }, errors };
+	const perSource = typeof sources === 'object' && sources !== null ? (sources as Record<string, unknown>) : {};
+	for (const id of sourceIds) {
+		const entry = perSource[sourceSettingKey(id)];
+		if (entry === undefined || entry === null) continue;
+		const name = `sources.${sourceSettingKey(id)}`;
+		if (typeof entry !== 'object' || Array.isArray(entry)) {
+			errors.push(`${name} must be an object like {"enabled": true, "extraPaths": []}.`);
+			continue;
+		}
+		const { enabled, extraPaths: paths } = entry as Record<string, unknown>;
+		if (enabled === false) disabledSources.add(id);
+		else if (enabled !== undefined && enabled !== true) errors.push(`${name}.enabled must be true or false.`);
+		if (Array.isArray(paths) && paths.every((path) => typeof path === 'string')) {
+			extraPaths[id] = paths.map((path) => path.trim()).filter((path) => path !== '');
+		} else if (paths !== undefined) {
+			errors.push(`${name}.extraPaths must be a list of paths.`);
+		}
+	}
+	return { settings: { timeZone, weekStart, priceOverrides: overrides.overrides, disabledSources, extraPaths }, errors };
 }
 
 export function sharedSettingsFile(home: string): string {

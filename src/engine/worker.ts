@@ -3,6 +3,9 @@ import { dayReport } from '../core/report/reports';
 import type { Ledger } from '../ledger/ledger';
 import type { Environment } from '../sources/logSource';
 import { createSources, openLedger, reportOptions } from './engine';
+import { describeSources } from './sourceStatus';
+import type { EditorContext } from '../sources/registry';
+import { noEditor } from '../sources/registry';
 import type { EngineSettings } from './settings';
 import { checkSettings, writeSharedSettings } from './settings';
 import type { FromWorker, ToWorker } from './workerProtocol';
@@ -14,6 +17,7 @@ import type { FromWorker, ToWorker } from './workerProtocol';
 let ledger: Ledger | undefined;
 let settings: EngineSettings | undefined;
 let environment: Environment | undefined;
+let editor: EditorContext = noEditor;
 
 function post(message: FromWorker): void {
 	parentPort!.postMessage(message);
@@ -24,7 +28,8 @@ parentPort!.on('message', (message: ToWorker) => {
 		case 'configure': {
 			environment = { home: message.home, env: message.env, platform: process.platform };
 			settings = checkSettings(message.settings).settings;
-			const next = openLedger(environment, settings);
+			editor = message.editor;
+			const next = openLedger(environment, settings, editor);
 			// Share the editor's settings with the CLI (prices, paths, zone) through the ledger folder.
 			writeSharedSettings(next.home, message.settings);
 			ledger = next;
@@ -48,11 +53,24 @@ parentPort!.on('message', (message: ToWorker) => {
 						timeZone: options.calendar.timeZone,
 						stats,
 						diagnostics: ledger.diagnostics(),
-						roots: createSources(environment, settings).flatMap((source) => source.roots),
+						roots: createSources(environment, settings, editor).flatMap((source) => source.roots),
 						ledgerHome: ledger.home,
 						at: now,
 					},
 				});
+			} catch (error) {
+				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+			}
+			break;
+		}
+		case 'sources': {
+			if (ledger === undefined || settings === undefined || environment === undefined) {
+				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
+				return;
+			}
+			try {
+				ledger.refresh();
+				post({ type: 'sources', id: message.id, sources: describeSources(ledger, environment, settings, editor) });
 			} catch (error) {
 				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 			}

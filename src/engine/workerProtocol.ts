@@ -1,10 +1,19 @@
 import type { DayReport } from '../core/report/reports';
 import type { FileDiagnostic, RefreshStats } from '../ledger/ledger';
+import type { EditorContext } from '../sources/registry';
+import type { SourceStatus } from './sourceStatus';
 
 /** Messages between the extension host and the ledger worker (all parsing happens in the worker). */
 export type ToWorker =
-	| { readonly type: 'configure'; readonly settings: Record<string, unknown>; readonly env: Record<string, string | undefined>; readonly home: string }
-	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean };
+	| {
+			readonly type: 'configure';
+			readonly settings: Record<string, unknown>;
+			readonly env: Record<string, string | undefined>;
+			readonly home: string;
+			readonly editor: EditorContext;
+	  }
+	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean }
+	| { readonly type: 'sources'; readonly id: number };
 
 export interface Snapshot {
 	readonly today: DayReport;
@@ -20,4 +29,5 @@ export interface Snapshot {
 
 export type FromWorker =
 	| { readonly type: 'snapshot'; readonly id: number; readonly snapshot: Snapshot }
+	| { readonly type: 'sources'; readonly id: number; readonly sources: readonly SourceStatus[] }
 	| { readonly type: 'failed'; readonly id: number; readonly message: string };

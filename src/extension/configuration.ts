@@ -24,7 +24,7 @@ export function readConfiguration(): ConfigurationSnapshot {
 			timeZone: config.get<unknown>('timeZone'),
 			weekStart: config.get<unknown>('weekStart'),
 			priceOverrides: config.get<unknown>('priceOverrides'),
-			claudeCodePaths: config.get<unknown>('sources.claudeCode.extraPaths'),
+			sources: config.get<unknown>('sources'),
 		}),
 	) as Record<string, unknown>;
 	const { settings, errors } = checkSettings(raw);

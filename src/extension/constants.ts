@@ -3,6 +3,7 @@ export const enum CommandId {
 	ShowToday = 'tokenLedger.showToday',
 	Rescan = 'tokenLedger.rescan',
 	ShowLog = 'tokenLedger.showLog',
+	ShowSources = 'tokenLedger.showSources',
 }
 
 export const configSection = 'tokenLedger';

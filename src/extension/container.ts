@@ -1,7 +1,10 @@
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { EditorContext } from '../sources/registry';
 import type { Snapshot } from '../engine/workerProtocol';
 import { registerRescanCommand } from './commands/rescanCommand';
 import { registerShowLogCommand } from './commands/showLogCommand';
+import { registerShowSourcesCommand } from './commands/showSourcesCommand';
 import { registerShowTodayCommand } from './commands/showTodayCommand';
 import type { ConfigurationSnapshot } from './configuration';
 import { affectsUs, readConfiguration } from './configuration';
@@ -28,7 +31,7 @@ export class Container implements vscode.Disposable {
 	private reportedErrors = '';
 	private latest: Snapshot | undefined;
 
-	constructor(context: vscode.ExtensionContext) {
+	constructor(private readonly context: vscode.ExtensionContext) {
 		this.logger = this.register(new Logger());
 		this.store = new LastSnapshotStore(context.globalState);
 		this.statusBar = this.register(new StatusBarController());
@@ -36,14 +39,16 @@ export class Container implements vscode.Disposable {
 
 		this.config = readConfiguration();
 		this.client = this.register(new LedgerClient(context.extensionPath, this.logger));
-		this.client.configure(this.config.raw);
+		this.client.configure(this.config.raw, this.editorContext());
 		this.watcher = this.register(new UsageWatcher(() => void this.refresh(), this.logger));
 		this.register(this.client.onSnapshot((snapshot) => this.onSnapshot(snapshot)));
 
 		this.register(registerShowTodayCommand(() => this.client.refresh()));
 		this.register(registerRescanCommand(() => this.client.refresh()));
 		this.register(registerShowLogCommand(this.logger));
+		this.register(registerShowSourcesCommand(() => this.client.sources()));
 		this.register(vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChanged(event)));
+		this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()));
 		this.reportConfigurationErrors();
 
 		const first = setTimeout(() => void this.refresh(), 0);
@@ -106,9 +111,22 @@ export class Container implements vscode.Disposable {
 		if (!affectsUs(event)) return;
 		this.config = readConfiguration();
 		this.reportConfigurationErrors();
-		this.client.configure(this.config.raw);
+		this.reconfigure();
+	}
+
+	/** Hands the worker the current settings and folders, and reads again. */
+	private reconfigure(): void {
+		this.client.configure(this.config.raw, this.editorContext());
 		this.watchedRoots = ''; // re-arm the watcher with the new poll interval and folders
 		void this.refresh();
+	}
+
+	/** Workspace folders (per-repository records) and this editor's globalStorage (other extensions' tasks). */
+	private editorContext(): EditorContext {
+		return {
+			workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
+			globalStorage: this.context.globalStorageUri.scheme === 'file' ? [path.dirname(this.context.globalStorageUri.fsPath)] : [],
+		};
 	}
 
 	private reportConfigurationErrors(): void {

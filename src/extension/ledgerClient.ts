@@ -2,7 +2,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
+import type { SourceStatus } from '../engine/sourceStatus';
 import type { FromWorker, Snapshot, ToWorker } from '../engine/workerProtocol';
+import type { EditorContext } from '../sources/registry';
 import type { Logger } from './logger';
 
 /**
@@ -12,7 +14,7 @@ import type { Logger } from './logger';
 export class LedgerClient implements vscode.Disposable {
 	private readonly worker: Worker;
 	private nextId = 1;
-	private readonly waiting = new Map<number, { resolve: (s: Snapshot) => void; reject: (e: Error) => void }>();
+	private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 	private running: Promise<Snapshot> | undefined;
 	private queued: Promise<Snapshot> | undefined;
 	private readonly snapshotEmitter = new vscode.EventEmitter<Snapshot>();
@@ -31,14 +33,21 @@ export class LedgerClient implements vscode.Disposable {
 		});
 	}
 
-	configure(settings: Record<string, unknown>): void {
-		this.send({ type: 'configure', settings, env: { ...process.env }, home: os.homedir() });
+	configure(settings: Record<string, unknown>, editor: EditorContext): void {
+		this.send({ type: 'configure', settings, env: { ...process.env }, home: os.homedir(), editor });
+	}
+
+	/** Each source: found where, how many requests, exact or estimated, problems (the doctor). */
+	async sources(): Promise<readonly SourceStatus[]> {
+		const reply = await this.request((id) => ({ type: 'sources', id }));
+		if (reply.type !== 'sources') throw new Error(`Unexpected reply ${reply.type}`);
+		return reply.sources;
 	}
 
 	/** Ingests new records and answers with today's totals. */
 	refresh(): Promise<Snapshot> {
 		if (this.running === undefined) {
-			this.running = this.request(false).finally(() => {
+			this.running = this.requestSnapshot(false).finally(() => {
 				this.running = undefined;
 			});
 			return this.running;
@@ -53,7 +62,7 @@ export class LedgerClient implements vscode.Disposable {
 	}
 
 	rebuild(): Promise<Snapshot> {
-		return (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.request(true));
+		return (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.requestSnapshot(true));
 	}
 
 	dispose(): void {
@@ -62,11 +71,17 @@ export class LedgerClient implements vscode.Disposable {
 		void this.worker.terminate();
 	}
 
-	private request(rebuild: boolean): Promise<Snapshot> {
+	private async requestSnapshot(rebuild: boolean): Promise<Snapshot> {
+		const reply = await this.request((id) => ({ type: 'refresh', id, rebuild }));
+		if (reply.type !== 'snapshot') throw new Error(`Unexpected reply ${reply.type}`);
+		return reply.snapshot;
+	}
+
+	private request(make: (id: number) => ToWorker): Promise<FromWorker> {
 		const id = this.nextId++;
-		return new Promise<Snapshot>((resolve, reject) => {
+		return new Promise<FromWorker>((resolve, reject) => {
 			this.waiting.set(id, { resolve, reject });
-			this.send({ type: 'refresh', id, rebuild });
+			this.send(make(id));
 		});
 	}
 
@@ -77,15 +92,26 @@ export class LedgerClient implements vscode.Disposable {
 	private receive(message: FromWorker): void {
 		const pending = this.waiting.get(message.id);
 		this.waiting.delete(message.id);
-		if (message.type === 'snapshot') {
-			const { stats } = message.snapshot;
-			this.logger.debug(
-				`Refresh: ${stats.filesRead}/${stats.filesSeen} files read, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
-			);
-			pending?.resolve(message.snapshot);
-			if (!this.disposed) this.snapshotEmitter.fire(message.snapshot);
-		} else {
-			pending?.reject(new Error(message.message));
+		switch (message.type) {
+			case 'snapshot': {
+				const { stats } = message.snapshot;
+				this.logger.debug(
+					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
+				);
+				pending?.resolve(message);
+				if (!this.disposed) this.snapshotEmitter.fire(message.snapshot);
+				break;
+			}
+			case 'sources':
+				pending?.resolve(message);
+				break;
+			case 'failed':
+				pending?.reject(new Error(message.message));
+				break;
+			default: {
+				const exhaustive: never = message;
+				this.logger.warn(`Unknown message from the ledger worker: ${JSON.stringify(exhaustive)}`);
+			}
 		}
 	}
 }

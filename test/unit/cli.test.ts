@@ -157,6 +157,35 @@ describe('token-ledger CLI', () => {
 		}
 	});
 
+	it('sources reports each assistant: found where, requests, newest, exact or estimated, problems', () => {
+		const report = json<{ sources: Array<{ id: string; found: boolean; supported: boolean; files: number; requests: number; newestActivity: string | null; accuracy: string | null; malformedLines: number; problems: Array<{ file: string; line: number; reason: string }>; locations: Array<{ path: string; exists: boolean }> }> }>(['sources']);
+		const claude = report.sources.find((source) => source.id === 'claude-code')!;
+		assert.equal(claude.found, true);
+		assert.equal(claude.files, 4);
+		assert.equal(claude.requests, claudeFixtureTotals.requests);
+		assert.equal(claude.newestActivity, '2026-05-04T00:30:00.000Z');
+		assert.equal(claude.accuracy, 'exact');
+		assert.equal(claude.malformedLines, 2);
+		assert.deepEqual(claude.problems.map((problem) => [path.basename(problem.file), problem.line, problem.reason]), [
+			['sess-a.jsonl', 8, 'truncated JSON'],
+			['sess-a.jsonl', 9, 'not a JSON object'],
+		]);
+		assert.deepEqual(claude.locations.map((location) => [path.basename(path.dirname(location.path)), location.exists]), [['claude', false], ['.claude', true]]);
+		assert.equal(report.sources.length, 13);
+		const table = cli(['sources']);
+		assert.match(table.stdout, /^claude-code\s+found\s+4\s+10\s+2026-05-04 00:30\s+exact\s+2$/m);
+		assert.match(table.stdout, /sess-a\.jsonl:8: truncated JSON/);
+	});
+
+	it('leaves out a source turned off in the shared settings, history included', () => {
+		assert.equal(json<{ totals: Totals }>(['daily']).totals.requests, claudeFixtureTotals.requests);
+		fs.mkdirSync(process.env['TOKEN_LEDGER_HOME']!, { recursive: true });
+		fs.writeFileSync(path.join(process.env['TOKEN_LEDGER_HOME']!, 'settings.json'), JSON.stringify({ sources: { claudeCode: { enabled: false } } }));
+		assert.equal(json<{ totals: Totals }>(['daily']).totals.requests, 0);
+		const claude = json<{ sources: Array<{ id: string; enabled: boolean }> }>(['sources']).sources.find((source) => source.id === 'claude-code')!;
+		assert.equal(claude.enabled, false);
+	});
+
 	it('prints help', () => {
 		const result = cli(['--help']);
 		assert.equal(result.code, 0);

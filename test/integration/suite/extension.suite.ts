@@ -93,6 +93,15 @@ describe('Token Ledger in a real VS Code', () => {
 		await waitFor('the error to clear', () => (ledger.configurationErrors.length === 0 ? true : undefined), 5_000);
 	});
 
+	it('shows the sources report (doctor) as a read-only document', async () => {
+		await vscode.commands.executeCommand('tokenLedger.showSources');
+		const editor = await waitFor('the sources document', () => (vscode.window.activeTextEditor?.document.uri.scheme === 'token-ledger-doctor' ? vscode.window.activeTextEditor : undefined), 10_000);
+		const text = editor.value.document.getText();
+		assert.match(text, /^\| claude-code \| \*\*found\*\* \| \d+ \| \d+ \| \d{4}-\d\d-\d\d \d\d:\d\d \| exact \| 0 \|$/m);
+		assert.ok(text.includes(claudeDir), 'it says where it looked');
+		assert.equal(editor.value.document.languageId, 'markdown');
+	});
+
 	it('runs the rescan command', async () => {
 		await vscode.commands.executeCommand('tokenLedger.rescan');
 		const ledger = await api();
