@@ -16,6 +16,12 @@ export interface CorpusOptions {
 	readonly end: number;
 	readonly days: number;
 	readonly seed?: number;
+	/** Size range of tool results, the bulk of real transcripts' bytes (default 200–3000). */
+	readonly toolResultBytes?: readonly [number, number];
+	/** Share of sessions that are resumed: their file starts with a copy of the previous session's lines. */
+	readonly resumedShare?: number;
+	/** Every n-th tool result line is cut short (a damaged line to count and skip); 0 for none. */
+	readonly truncateEvery?: number;
 }
 
 export interface GroundTruth {
@@ -25,6 +31,11 @@ export interface GroundTruth {
 	cacheReadTokens: number;
 	requests: number;
 	files: string[];
+	bytes: number;
+	lines: number;
+	usageLines: number;
+	/** Lines deliberately cut short. */
+	malformedLines: number;
 }
 
 const models = ['claude-sonnet-4-5-20250929', 'claude-opus-4-1-20250805', 'claude-haiku-4-5-20251001'];
@@ -35,7 +46,10 @@ export function generateClaudeCorpus(options: CorpusOptions): GroundTruth {
 	const random = mulberry32(options.seed ?? 42);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 	const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
-	const truth: GroundTruth = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, requests: 0, files: [] };
+	const truth: GroundTruth = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, requests: 0, files: [], bytes: 0, lines: 0, usageLines: 0, malformedLines: 0 };
+	const [toolMin, toolMax] = options.toolResultBytes ?? [200, 3000];
+	let previousLines: string[] = [];
+	let toolResults = 0;
 
 	for (let s = 0; s < options.sessions; s++) {
 		const project = pick(projects);
@@ -48,6 +62,10 @@ export function generateClaudeCorpus(options: CorpusOptions): GroundTruth {
 		let time = options.end - Math.floor(random() * options.days * 86_400_000) - options.responsesPerSession * 60_000;
 		time = Math.max(time, options.end - options.days * 86_400_000);
 		const lines: string[] = [];
+		if (previousLines.length > 0 && random() < (options.resumedShare ?? 0)) {
+			// A resumed session re-contains earlier messages with the same ids: they must count once.
+			lines.push(...previousLines.slice(-Math.min(previousLines.length, 40)).filter((line) => line.endsWith('}')));
+		}
 		const base = { isSidechain: false, userType: 'external', cwd: project, sessionId, version: '2.1.86', gitBranch: branch };
 		for (let r = 0; r < options.responsesPerSession; r++) {
 			time += int(5_000, 60_000);
@@ -97,18 +115,27 @@ export function generateClaudeCorpus(options: CorpusOptions): GroundTruth {
 			truth.cacheReadTokens += usage.cache_read_input_tokens;
 			truth.requests += 1;
 			// A tool result: most of a real transcript's bytes, and no usage.
-			lines.push(
-				JSON.stringify({
-					...base,
-					type: 'user',
-					message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${r}`, content: 'x'.repeat(int(200, 3000)) }] },
-					uuid: uuid(random),
-					timestamp: iso(time + 100),
-				}),
-			);
+			let toolLine = JSON.stringify({
+				...base,
+				type: 'user',
+				message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: `toolu_${r}`, content: filler(int(toolMin, toolMax), random) }] },
+				uuid: uuid(random),
+				timestamp: iso(time + 100),
+			});
+			toolResults++;
+			if (options.truncateEvery !== undefined && options.truncateEvery > 0 && toolResults % options.truncateEvery === 0) {
+				toolLine = toolLine.slice(0, Math.floor(toolLine.length / 2));
+				truth.malformedLines++;
+			}
+			lines.push(toolLine);
 		}
-		fs.writeFileSync(file, `${lines.join('\n')}\n`);
+		const text = `${lines.join('\n')}\n`;
+		fs.writeFileSync(file, text);
 		truth.files.push(file);
+		truth.bytes += Buffer.byteLength(text);
+		truth.lines += lines.length;
+		truth.usageLines += lines.filter((line) => line.includes('"usage"')).length;
+		previousLines = lines;
 	}
 	return truth;
 }
@@ -133,6 +160,20 @@ export function assistantLine(input: { messageId: string; timestamp: number; inp
 			usage: { input_tokens: input.inputTokens, cache_creation_input_tokens: 0, cache_read_input_tokens: 0, output_tokens: input.outputTokens },
 		},
 	})}\n`;
+}
+
+const words = ['const', 'return', 'function', 'import', 'export', 'value', 'result', 'error', 'await', 'if', '{', '}', '(', ')', ';', '=>', 'src/limits.ts', '\n'];
+
+/** Text that looks like code output, so the bytes are not one repeated character. */
+function filler(length: number, random: () => number): string {
+	const parts: string[] = [];
+	let size = 0;
+	while (size < length) {
+		const word = words[Math.floor(random() * words.length)]!;
+		parts.push(word);
+		size += word.length + 1;
+	}
+	return parts.join(' ').slice(0, length);
 }
 
 function iso(ms: number): string {

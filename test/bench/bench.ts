@@ -1,0 +1,217 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { GroundTruth } from '../support/claudeCorpus';
+import { assistantLine, generateClaudeCorpus } from '../support/claudeCorpus';
+
+/**
+ * `npm run bench`: our CLI against ccusage 20 (a Rust binary) on the same generated Claude Code
+ * corpora, interleaved in one run, with a read-only scan as the floor. Prints medians and ratios,
+ * checks our totals against the generator's ground truth, and writes bench-results/results.{json,md}.
+ *
+ * Options: --sizes 10,100,500 (MB)  --reps 5
+ */
+const repoRoot = path.resolve(__dirname, '..', '..');
+const work = path.join(repoRoot, 'bench-results', 'tmp');
+const cli = path.join(repoRoot, 'dist', 'cli.js');
+const ccusage = path.join(repoRoot, 'node_modules', '.bin', 'ccusage');
+const corpusVersion = 'v2';
+
+interface Measurement {
+	seconds: number;
+	rssMB: number;
+	stdout: string;
+}
+
+function arg(name: string, fallback: string): string {
+	const index = process.argv.indexOf(name);
+	return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
+}
+
+/** Wall time and peak RSS of a command, measured by GNU time. */
+function measure(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Measurement {
+	const timing = path.join(work, `time-${process.pid}.txt`);
+	const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, command, ...args], { env, maxBuffer: 1 << 28 });
+	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.toString().slice(-2000)}`);
+	const [seconds, kilobytes] = fs.readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number);
+	return { seconds: seconds!, rssMB: kilobytes! / 1024, stdout: result.stdout.toString() };
+}
+
+function median(values: readonly number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const middle = Math.floor(sorted.length / 2);
+	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+function ensureGnuTime(): void {
+	if (fs.existsSync('/usr/bin/time')) return;
+	console.log('Installing GNU time (Debian package "time") to measure peak memory…');
+	execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+	execFileSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+/** A corpus of at least `megabytes`, generated once and reused (deterministic). */
+function corpus(megabytes: number): { dir: string; truth: GroundTruth } {
+	const dir = path.join(work, `claude-${megabytes}MB-${corpusVersion}`);
+	const truthFile = path.join(dir, 'truth.json');
+	if (fs.existsSync(truthFile)) return { dir, truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) as GroundTruth };
+	fs.rmSync(dir, { recursive: true, force: true });
+	const truth: GroundTruth = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, requests: 0, files: [], bytes: 0, lines: 0, usageLines: 0, malformedLines: 0 };
+	const end = Date.parse('2026-11-20T12:00:00Z');
+	for (let batch = 0; truth.bytes < megabytes * 1e6; batch++) {
+		const part = generateClaudeCorpus({
+			configDir: path.join(dir, 'claude'),
+			sessions: 10,
+			responsesPerSession: 60,
+			end,
+			days: 120,
+			seed: 1000 + batch,
+			toolResultBytes: [1000, 9500],
+			resumedShare: 0.1,
+			truncateEvery: 400,
+		});
+		for (const key of ['inputTokens', 'outputTokens', 'cacheCreationTokens', 'cacheReadTokens', 'requests', 'bytes', 'lines', 'usageLines', 'malformedLines'] as const) truth[key] += part[key];
+		truth.files.push(...part.files);
+	}
+	fs.writeFileSync(truthFile, JSON.stringify({ ...truth, files: [] }));
+	return { dir, truth: { ...truth, files: [] } };
+}
+
+interface Row {
+	corpusMB: number;
+	files: number;
+	tool: string;
+	seconds: number;
+	rssMB: number;
+	ratioToCcusage: number | null;
+	exact: boolean | null;
+}
+
+function main(): void {
+	const sizes = arg('--sizes', '10,100,500').split(',').map(Number);
+	const reps = Number(arg('--reps', '5'));
+	fs.mkdirSync(work, { recursive: true });
+	ensureGnuTime();
+	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
+	const rows: Row[] = [];
+	const extras: Record<string, unknown>[] = [];
+
+	for (const size of sizes) {
+		const generated = Date.now();
+		const { dir, truth } = corpus(size);
+		const claudeDir = path.join(dir, 'claude');
+		const liveFile = path.join(claudeDir, 'projects', '-bench-live', 'live.jsonl');
+		fs.rmSync(path.dirname(liveFile), { recursive: true, force: true });
+		const files = countFiles(claudeDir);
+		console.log(`\n== Claude Code corpus: ${(truth.bytes / 1e6).toFixed(0)} MB, ${files} files, ${truth.lines} lines (${truth.usageLines} with usage), ${truth.requests} requests (ready in ${((Date.now() - generated) / 1000).toFixed(1)} s)`);
+		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-home-'));
+		const ledger = path.join(work, `ledger-${size}`);
+		const env = { ...process.env, HOME: home, TZ: 'UTC', CLAUDE_CONFIG_DIR: claudeDir, TOKEN_LEDGER_HOME: ledger };
+		const expected = { ...truth };
+		let appended = 0;
+		const samples: Record<string, Measurement[]> = { 'read-only scan (floor)': [], 'ccusage 20.0.24 daily --offline': [], 'token-ledger daily, cold (empty ledger)': [], 'token-ledger today, warm (+10 lines)': [] };
+		const exact: Record<string, boolean> = {};
+		const tasks: Array<[string, () => Measurement]> = [
+			['read-only scan (floor)', () => measure(process.execPath, [path.join(__dirname, 'readOnlyScan.mjs'), claudeDir], env)],
+			['ccusage 20.0.24 daily --offline', () => measure(ccusage, ['claude', 'daily', '--json', '--offline', '-z', 'UTC'], env)],
+			[
+				'token-ledger daily, cold (empty ledger)',
+				() => {
+					fs.rmSync(ledger, { recursive: true, force: true });
+					const m = measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
+					const totals = (JSON.parse(m.stdout) as { totals: { requests: number; outputTokens: number; cacheReadTokens: number } }).totals;
+					exact['token-ledger daily, cold (empty ledger)'] = (exact['token-ledger daily, cold (empty ledger)'] ?? true) && totals.requests === expected.requests + appended && totals.cacheReadTokens === expected.cacheReadTokens;
+					return m;
+				},
+			],
+			[
+				'token-ledger today, warm (+10 lines)',
+				() => {
+					if (!fs.existsSync(path.join(ledger, 'events.jsonl'))) measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
+					const now = Date.now();
+					fs.mkdirSync(path.dirname(liveFile), { recursive: true });
+					fs.appendFileSync(liveFile, Array.from({ length: 10 }, (_, i) => assistantLine({ messageId: `msg_bench_${now}_${i}`, timestamp: now, inputTokens: 100, outputTokens: 200 })).join(''));
+					appended += 10;
+					const m = measure(process.execPath, [cli, 'today', '--json', '--tz', 'UTC'], env);
+					const today = JSON.parse(m.stdout) as { requests: number };
+					exact['token-ledger today, warm (+10 lines)'] = (exact['token-ledger today, warm (+10 lines)'] ?? true) && today.requests === appended;
+					return m;
+				},
+			],
+		];
+		for (let rep = 0; rep < reps; rep++) {
+			// Rotate the order so that no tool always runs first (page cache, CPU frequency).
+			for (let i = 0; i < tasks.length; i++) {
+				const [name, run] = tasks[(i + rep) % tasks.length]!;
+				samples[name]!.push(run());
+			}
+		}
+		const ccusageMedian = median(samples['ccusage 20.0.24 daily --offline']!.map((m) => m.seconds));
+		for (const [tool, measurements] of Object.entries(samples)) {
+			const seconds = median(measurements.map((m) => m.seconds));
+			rows.push({
+				corpusMB: Math.round(truth.bytes / 1e6),
+				files,
+				tool,
+				seconds,
+				rssMB: Math.max(...measurements.map((m) => m.rssMB)),
+				ratioToCcusage: seconds / ccusageMedian,
+				exact: exact[tool] ?? null,
+			});
+		}
+		const engine = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineRefresh.ts'), liveFile, String(reps)], { env, cwd: repoRoot, maxBuffer: 1 << 26 }).toString()) as { loadMs: number; refreshMs: number[]; heapMB: number; rssMB: number };
+		const ledgerBytes = fs.readdirSync(ledger).reduce((sum, name) => sum + fs.statSync(path.join(ledger, name)).size, 0);
+		extras.push({
+			corpusMB: Math.round(truth.bytes / 1e6),
+			engineRefreshMedianMs: Number(median(engine.refreshMs).toFixed(1)),
+			engineLoadMs: Math.round(engine.loadMs),
+			engineHeapMB: Math.round(engine.heapMB),
+			ledgerBytes,
+			ledgerShareOfSource: Number(((ledgerBytes / truth.bytes) * 100).toFixed(2)),
+		});
+		printTable(rows.filter((row) => row.corpusMB === Math.round(truth.bytes / 1e6)));
+		console.log(`engine warm refresh (+10 lines, in process): median ${median(engine.refreshMs).toFixed(1)} ms; ledger on disk ${(ledgerBytes / 1e6).toFixed(1)} MB = ${((ledgerBytes / truth.bytes) * 100).toFixed(2)} % of the source bytes`);
+		fs.rmSync(home, { recursive: true, force: true });
+	}
+	const results = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`, reps, rows, extras };
+	fs.writeFileSync(path.join(repoRoot, 'bench-results', 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+	fs.writeFileSync(path.join(repoRoot, 'bench-results', 'results.md'), markdown(results));
+	console.log(`\nWrote bench-results/results.json and results.md`);
+	const wrong = rows.filter((row) => row.exact === false);
+	if (wrong.length > 0) {
+		console.error(`Totals differ from the ground truth for: ${wrong.map((row) => `${row.tool} @ ${row.corpusMB} MB`).join(', ')}`);
+		process.exitCode = 1;
+	}
+}
+
+function countFiles(dir: string): number {
+	return fs.readdirSync(dir, { recursive: true }).filter((name) => String(name).endsWith('.jsonl')).length;
+}
+
+function printTable(rows: readonly Row[]): void {
+	console.log(['tool'.padEnd(42), 'median s'.padStart(9), '× ccusage'.padStart(10), 'peak RSS MB'.padStart(12), 'exact'.padStart(6)].join(' '));
+	for (const row of rows) {
+		console.log([row.tool.padEnd(42), row.seconds.toFixed(3).padStart(9), (row.ratioToCcusage ?? 0).toFixed(2).padStart(10), row.rssMB.toFixed(0).padStart(12), String(row.exact ?? '-').padStart(6)].join(' '));
+	}
+}
+
+function markdown(results: { date: string; machine: string; reps: number; rows: Row[]; extras: Record<string, unknown>[] }): string {
+	const lines = [
+		`# Benchmark results`,
+		'',
+		`${results.date.slice(0, 10)}, ${results.machine}, medians of ${results.reps} interleaved runs (\`npm run bench\`).`,
+		'',
+		'| Corpus | Tool | Median wall time | × ccusage | Peak RSS | Totals exact |',
+		'|--:|:--|--:|--:|--:|:--|',
+		...results.rows.map((row) => `| ${row.corpusMB} MB (${row.files} files) | ${row.tool} | ${row.seconds.toFixed(3)} s | ${(row.ratioToCcusage ?? 0).toFixed(2)} | ${row.rssMB.toFixed(0)} MB | ${row.exact === null ? '–' : row.exact ? 'yes' : '**no**'} |`),
+		'',
+		'| Corpus | Engine warm refresh (+10 lines) | Ledger on disk (share of source bytes) |',
+		'|--:|--:|--:|',
+		...results.extras.map((extra) => `| ${String(extra['corpusMB'])} MB | ${String(extra['engineRefreshMedianMs'])} ms | ${(Number(extra['ledgerBytes']) / 1e6).toFixed(1)} MB (${String(extra['ledgerShareOfSource'])} %) |`),
+		'',
+	];
+	return lines.join('\n');
+}
+
+main();

@@ -1,0 +1,30 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { dayReport } from '../../src/core/report/reports';
+import { currentEnvironment, openLedger, reportOptions } from '../../src/engine/engine';
+import { defaultSettings } from '../../src/engine/settings';
+import { assistantLine } from '../support/claudeCorpus';
+
+/**
+ * The engine's warm refresh, timed inside one process: the ledger is loaded (as the extension's
+ * worker keeps it), 10 lines are appended to a transcript, then refresh + today's report are timed.
+ * Prints JSON: {loadMs, refreshMs: number[], heapMB}.
+ */
+const [liveFile, rounds] = [process.argv[2]!, Number(process.argv[3] ?? 5)];
+const loadStarted = performance.now();
+const ledger = openLedger(currentEnvironment(), defaultSettings);
+ledger.refresh();
+const loadMs = performance.now() - loadStarted;
+const options = reportOptions(defaultSettings, 'UTC');
+const refreshMs: number[] = [];
+for (let round = 0; round < rounds; round++) {
+	const now = Date.now();
+	fs.mkdirSync(path.dirname(liveFile), { recursive: true });
+	fs.appendFileSync(liveFile, Array.from({ length: 10 }, (_, i) => assistantLine({ messageId: `msg_engine_${now}_${round}_${i}`, timestamp: now, inputTokens: 10, outputTokens: 20 })).join(''));
+	const started = performance.now();
+	const stats = ledger.refresh();
+	dayReport(ledger.counted(), { ...options, date: options.calendar.dateKey(now) });
+	refreshMs.push(performance.now() - started);
+	if (stats.eventsStored !== 10) throw new Error(`expected 10 new events, stored ${stats.eventsStored}`);
+}
+process.stdout.write(JSON.stringify({ loadMs, refreshMs, heapMB: process.memoryUsage().heapUsed / 2 ** 20, rssMB: process.memoryUsage().rss / 2 ** 20 }));
