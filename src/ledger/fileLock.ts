@@ -8,6 +8,7 @@ import * as os from 'node:os';
  */
 export class FileLock {
 	private held = false;
+	private touchedAt = 0;
 
 	constructor(
 		private readonly file: string,
@@ -38,7 +39,8 @@ export class FileLock {
 
 	/** Long work calls this now and then so that the lock is not mistaken for an abandoned one. */
 	touch(): void {
-		if (this.held) {
+		if (this.held && Date.now() - this.touchedAt > 1_000) {
+			this.touchedAt = Date.now();
 			const now = new Date();
 			try {
 				fs.utimesSync(this.file, now, now);

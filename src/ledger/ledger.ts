@@ -42,8 +42,12 @@ export interface LedgerOptions {
 
 const chunkBytes = 8 * 1024 * 1024;
 const headBytes = 1024;
-/** Events held in memory before they are stored (with their cursors) during a long scan. */
-const flushEvents = 2_000;
+/**
+ * During a long scan, what was read is stored (with its cursors) every so many events or seconds:
+ * bounded memory, and a scan that is killed resumes where it was.
+ */
+const flushEvents = 20_000;
+const flushMs = 1_000;
 
 /**
  * The durable, incremental store of usage events, shared by the extension and the CLI.
@@ -164,7 +168,9 @@ export class Ledger {
 
 		// Stores what was read so far, then the cursors that cover it. Called every `flushEvents` events
 		// as well as at the end, so a long first scan keeps bounded memory and, if killed, resumes.
+		let flushedAt = Date.now();
 		const flush = (): void => {
+			flushedAt = Date.now();
 			// Streamed fragments of one response usually arrive together: keep only the best of each key
 			// before storing, so the ledger does not fill with superseded fragments.
 			const bestInBatch = new DedupeIndex();
@@ -229,7 +235,7 @@ export class Ledger {
 				cursors.files[file] = cursor;
 				changedCursors = true;
 				this.lock.touch();
-				if (fresh.length >= flushEvents) flush();
+				if (fresh.length >= flushEvents || (fresh.length > 0 && Date.now() - flushedAt > flushMs)) flush();
 			}
 		}
 		for (const file of Object.keys(cursors.files)) {

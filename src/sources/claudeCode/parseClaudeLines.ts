@@ -1,8 +1,10 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
+import { withoutKeys } from '../jsonSkim';
 import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
 
 const usageNeedle = Buffer.from('"usage"');
+const skippedKeys = ['content'];
 const newline = 0x0a;
 
 /**
@@ -57,7 +59,8 @@ export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkR
 function parseUsageLine(line: string, position: ChunkPosition, lineOffset: number): UsageEvent | null | string {
 	let record: unknown;
 	try {
-		record = JSON.parse(line);
+		// The message content (text, thinking, tool input) is most of the line and none of the usage.
+		record = JSON.parse(withoutKeys(line, skippedKeys) ?? line);
 	} catch {
 		return looksTruncated(line) ? 'truncated JSON' : 'invalid JSON';
 	}
