@@ -4,6 +4,13 @@ import type { ReportOptions } from '../core/report/reports';
 import { currentEnvironment, openLedger, reportOptions } from '../engine/engine';
 import { readSharedSettings } from '../engine/settings';
 import { ledgerHome } from '../ledger/ledgerHome';
+import type { CapOverride } from '../core/budget/dailyCap';
+import { allowsNewRequests } from '../core/budget/dailyCap';
+import type { UsageEvent } from '../core/usage/usageEvent';
+import type { CapView } from '../engine/capEvaluation';
+import { capView } from '../engine/capEvaluation';
+import { readCapOverride, writeCapOverride } from '../engine/capState';
+import type { EngineSettings } from '../engine/settings';
 import type { CliArgs } from './args';
 import { helpText, parseArgs, UsageError } from './args';
 import { breakdownRows, renderSources, renderTable } from './table';
@@ -41,7 +48,8 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	const environment = currentEnvironment();
 	const { settings, errors } = readSharedSettings(ledgerHome(environment));
 	for (const error of errors) io.err(`token-ledger: warning: ${error}\n`);
-	const ledger = openLedger(environment, settings);
+	// A hook must answer quickly: it does not wait long for another process's ingest.
+	const ledger = openLedger(environment, settings, noEditor, args.command === 'guard' ? 3_000 : undefined);
 
 	if (args.command === 'rebuild') {
 		const stats = ledger.rebuild();
@@ -98,6 +106,35 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 			emit(report, () => renderTable('Week of', report.weekly.map((row) => ({ key: row.week, totals: row })), report.totals));
 			break;
 		}
+		case 'status': {
+			const report = dayReport(events, { ...options, date: base.calendar.dateKey(now) });
+			const cap = capFor(args, settings, ledger.home, events, now, options);
+			emit({ ...report, cap }, () => `${renderCapLine(cap, report.date)}\n\n${renderTable('Source / model', breakdownRows(report), report)}`);
+			break;
+		}
+		case 'guard': {
+			const cap = capFor(args, settings, ledger.home, events, now, options);
+			if (!allowsNewRequests(cap)) {
+				// Claude Code's UserPromptSubmit protocol: this JSON on stdout refuses the prompt and shows the reason.
+				io.out(
+					`${JSON.stringify({
+						decision: 'block',
+						reason: `Token Ledger: today's AI spend ${formatUSD(cap.spentUSD)} is over your daily cap of ${formatUSD(cap.dailyUSD ?? 0)}. To go on today: run "token-ledger cap --snooze-today" (or --raise-today USD), or use the notification in VS Code.`,
+					})}\n`,
+				);
+			}
+			break;
+		}
+		case 'cap': {
+			const today = base.calendar.dateKey(now);
+			const action = args.capAction!;
+			if (action.kind === 'clear') writeCapOverride(ledger.home, { date: today, raisedToUSD: null, snoozed: false });
+			else if (action.kind === 'snooze') writeCapOverride(ledger.home, { ...currentOverride(ledger.home, today), snoozed: true });
+			else writeCapOverride(ledger.home, { ...currentOverride(ledger.home, today), raisedToUSD: action.toUSD });
+			const cap = capFor(args, settings, ledger.home, events, now, options);
+			emit({ date: today, cap }, () => `${renderCapLine(cap, today)}\n`);
+			break;
+		}
 		case 'sources': {
 			const statuses = describeSources(ledger, environment, settings, noEditor);
 			emit({ sources: statuses }, () => renderSources(statuses));
@@ -123,6 +160,31 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		}
 	}
 	return 0;
+}
+
+function capFor(args: CliArgs, settings: EngineSettings, home: string, events: readonly UsageEvent[], now: number, options: ReportOptions): CapView {
+	const effective = args.dailyCap === undefined ? settings : { ...settings, cap: { ...settings.cap, dailyUSD: args.dailyCap > 0 ? args.dailyCap : null } };
+	return capView(events, effective, readCapOverride(home), now, options);
+}
+
+function currentOverride(home: string, today: string): CapOverride {
+	const override = readCapOverride(home);
+	return override?.date === today ? override : { date: today, raisedToUSD: null, snoozed: false };
+}
+
+function renderCapLine(cap: CapView, date: string): string {
+	if (cap.state === 'off') return `Today ${date}: ${formatUSD(cap.spentUSD)} spent; no daily cap set (tokenLedger.dailyCap, or --daily-cap USD).`;
+	const crossing =
+		cap.forecastCrossAt === null
+			? cap.state === 'over'
+				? ''
+				: '; at the recent rate it will not be reached today'
+			: cap.state === 'over'
+				? `; crossed at ${new Date(cap.forecastCrossAt).toLocaleTimeString()}`
+				: `; at the recent rate it is reached at ${new Date(cap.forecastCrossAt).toLocaleTimeString()}`;
+	const notes = [cap.raisedForToday ? 'raised for today' : '', cap.snoozedForToday ? 'snoozed for today' : ''].filter(Boolean).join(', ');
+	const runaway = cap.runaways.length > 0 ? `\nRunaway: ${cap.runaways.map((r) => `${r.session} at ${formatUSD(r.ratePerHour)}/h`).join(', ')}` : '';
+	return `Today ${date}: ${formatUSD(cap.spentUSD)} of ${formatUSD(cap.dailyUSD ?? 0)} (${Math.round(cap.percent ?? 0)} %, ${cap.state}${notes ? `, ${notes}` : ''})${crossing}.${runaway}`;
 }
 
 function shorten(text: string, max: number): string {

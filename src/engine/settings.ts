@@ -6,6 +6,8 @@ import type { WeekStart } from '../core/time/zonedDate';
 import { isValidTimeZone } from '../core/time/zonedDate';
 import type { SourceId } from '../core/usage/usageEvent';
 import { sourceIds } from '../core/usage/usageEvent';
+import type { CapSettings } from '../core/budget/dailyCap';
+import { defaultThresholds, validateThresholds } from '../core/budget/dailyCap';
 
 /**
  * The settings the engine needs, whichever face runs it. The extension mirrors its VS Code settings
@@ -20,6 +22,9 @@ export interface EngineSettings {
 	readonly disabledSources: ReadonlySet<SourceId>;
 	/** Extra folders (or files) per source, beside the ones the tools use by default. */
 	readonly extraPaths: Readonly<Partial<Record<SourceId, readonly string[]>>>;
+	readonly cap: CapSettings;
+	/** Sources paid by subscription: their amounts are API-equivalent value, not money spent. */
+	readonly subscriptions: Readonly<Partial<Record<SourceId, { readonly monthlyUSD: number | null }>>>;
 }
 
 export const defaultSettings: EngineSettings = {
@@ -28,6 +33,8 @@ export const defaultSettings: EngineSettings = {
 	priceOverrides: {},
 	disabledSources: new Set(),
 	extraPaths: {},
+	cap: { dailyUSD: null, thresholds: defaultThresholds, scope: 'all' },
+	subscriptions: {},
 };
 
 /** The settings key of a source: `claude-code` → `claudeCode` (tokenLedger.sources.claudeCode.*). */
@@ -86,7 +93,53 @@ export function checkSettings(raw: Record<string, unknown>): SettingsCheck {
 			errors.push(`${name}.extraPaths must be a list of paths.`);
 		}
 	}
-	return { settings: { timeZone, weekStart, priceOverrides: overrides.overrides, disabledSources, extraPaths }, errors };
+	const cap = checkCap(raw, errors);
+	const subscriptions = checkBilling(raw['billing'], errors);
+	return { settings: { timeZone, weekStart, priceOverrides: overrides.overrides, disabledSources, extraPaths, cap, subscriptions }, errors };
+}
+
+function checkCap(raw: Record<string, unknown>, errors: string[]): CapSettings {
+	let dailyUSD: number | null = null;
+	const value = raw['dailyCap'];
+	if (typeof value === 'number' && Number.isFinite(value) && value > 0) {
+		dailyUSD = value;
+	} else if (value !== undefined && value !== null && value !== 0) {
+		errors.push(`dailyCap must be an amount in USD above 0 (or empty for no cap), not ${JSON.stringify(value)}.`);
+	}
+	const thresholds = validateThresholds(raw['capThresholds']);
+	if (thresholds.error !== undefined) errors.push(thresholds.error);
+	let scope: CapSettings['scope'] = 'all';
+	if (raw['capScope'] === 'payPerToken') scope = 'payPerToken';
+	else if (raw['capScope'] !== undefined && raw['capScope'] !== 'all') errors.push(`capScope must be "all" or "payPerToken", not ${JSON.stringify(raw['capScope'])}.`);
+	return { dailyUSD, thresholds: thresholds.thresholds, scope };
+}
+
+function checkBilling(raw: unknown, errors: string[]): Partial<Record<SourceId, { monthlyUSD: number | null }>> {
+	const subscriptions: Partial<Record<SourceId, { monthlyUSD: number | null }>> = {};
+	if (raw === undefined || raw === null) return subscriptions;
+	if (typeof raw !== 'object' || Array.isArray(raw)) {
+		errors.push('billing must be an object of source → {"mode": "subscription", "monthlyUSD": 200}.');
+		return subscriptions;
+	}
+	for (const id of sourceIds) {
+		const entry = (raw as Record<string, unknown>)[sourceSettingKey(id)];
+		if (entry === undefined) continue;
+		const name = `billing.${sourceSettingKey(id)}`;
+		if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) {
+			errors.push(`${name} must be an object like {"mode": "subscription", "monthlyUSD": 200}.`);
+			continue;
+		}
+		const { mode, monthlyUSD } = entry as Record<string, unknown>;
+		if (mode !== 'subscription' && mode !== 'payPerToken') {
+			errors.push(`${name}.mode must be "payPerToken" or "subscription".`);
+			continue;
+		}
+		if (monthlyUSD !== undefined && !(typeof monthlyUSD === 'number' && Number.isFinite(monthlyUSD) && monthlyUSD >= 0)) {
+			errors.push(`${name}.monthlyUSD must be an amount in USD.`);
+		}
+		if (mode === 'subscription') subscriptions[id] = { monthlyUSD: typeof monthlyUSD === 'number' && monthlyUSD >= 0 ? monthlyUSD : null };
+	}
+	return subscriptions;
 }
 
 export function sharedSettingsFile(home: string): string {

@@ -148,6 +148,10 @@ describe('token-ledger CLI', () => {
 			[['daily', '--week-start', 'friday'], /monday or sunday/],
 			[['daily', '--bogus'], /Unknown option --bogus/],
 			[['daily', '--tz'], /--tz needs a value/],
+			[['status', '--daily-cap', 'ten'], /--daily-cap takes an amount in USD/],
+			[['cap'], /cap takes one of --snooze-today/],
+			[['cap', '--raise-today', '-5'], /--raise-today takes an amount in USD above 0/],
+			[['daily', '--snooze-today'], /go with the cap command/],
 		];
 		for (const [args, message] of cases) {
 			const result = cli(args);
@@ -184,6 +188,51 @@ describe('token-ledger CLI', () => {
 		assert.equal(json<{ totals: Totals }>(['daily']).totals.requests, 0);
 		const claude = json<{ sources: Array<{ id: string; enabled: boolean }> }>(['sources']).sources.find((source) => source.id === 'claude-code')!;
 		assert.equal(claude.enabled, false);
+	});
+
+	it('status reports today with the cap state, percent and forecast', () => {
+		const off = JSON.parse(cli(['status', '--json', '--tz', 'UTC']).stdout) as { date: string; requests: number; cap: Record<string, unknown> };
+		assert.equal(off.date, '2026-05-03');
+		assert.equal(off.requests, 5);
+		assert.deepEqual([off.cap['dailyUSD'], off.cap['percent'], off.cap['state'], off.cap['forecastCrossAt']], [null, null, 'off', null]);
+		const warning = JSON.parse(cli(['status', '--json', '--tz', 'UTC', '--daily-cap', '0.003']).stdout) as { cap: { dailyUSD: number; percent: number; state: string } };
+		assert.equal(warning.cap.dailyUSD, 0.003);
+		assert.equal(warning.cap.state, 'warning');
+		assert.ok(Math.abs(warning.cap.percent - (0.002664 / 0.003) * 100) < 1e-9);
+		const over = JSON.parse(cli(['status', '--json', '--tz', 'UTC', '--daily-cap', '0.002']).stdout) as { cap: { state: string; forecastCrossAt: string } };
+		assert.equal(over.cap.state, 'over');
+		// Crossed with msg_B1 at 09:00 (N1 08:00 $0.000306, U1 and U2 $0.000036, then B1 $0.00171).
+		assert.equal(over.cap.forecastCrossAt, '2026-05-03T09:00:00.000Z');
+		assert.match(cli(['status', '--tz', 'UTC', '--daily-cap', '0.002']).stdout, /^Today 2026-05-03: \$0\.00 of \$0\.00 \(133 %, over\); crossed at /);
+	});
+
+	it('guard refuses prompts once over the cap, until snoozed or raised for today', () => {
+		assert.equal(cli(['guard', '--tz', 'UTC', '--daily-cap', '0.01']).stdout, '');
+		const blocked = cli(['guard', '--tz', 'UTC', '--daily-cap', '0.002']);
+		assert.equal(blocked.code, 0);
+		const decision = JSON.parse(blocked.stdout) as { decision: string; reason: string };
+		assert.equal(decision.decision, 'block');
+		assert.match(decision.reason, /over your daily cap/);
+		assert.match(decision.reason, /token-ledger cap --snooze-today/);
+
+		assert.equal(cli(['cap', '--snooze-today', '--tz', 'UTC']).code, 0);
+		assert.equal(cli(['guard', '--tz', 'UTC', '--daily-cap', '0.002']).stdout, '');
+		assert.equal(cli(['cap', '--clear-today', '--tz', 'UTC']).code, 0);
+		assert.notEqual(cli(['guard', '--tz', 'UTC', '--daily-cap', '0.002']).stdout, '');
+		// A raise for today is a new cap in force today only.
+		const raised = JSON.parse(cli(['cap', '--raise-today', '0.01', '--json', '--tz', 'UTC']).stdout) as { cap: { dailyUSD: number; state: string; raisedForToday: boolean } };
+		assert.deepEqual([raised.cap.dailyUSD, raised.cap.state, raised.cap.raisedForToday], [0.01, 'ok', true]);
+		assert.equal(cli(['guard', '--tz', 'UTC']).stdout, '');
+		const nextDay = JSON.parse(cli(['status', '--json', '--tz', 'UTC', '--daily-cap', '0.002'], Date.parse('2026-05-04T12:00:00Z')).stdout) as { cap: { dailyUSD: number; raisedForToday: boolean } };
+		assert.deepEqual([nextDay.cap.dailyUSD, nextDay.cap.raisedForToday], [0.002, false], 'the raise lapsed at midnight');
+	});
+
+	it('reads the daily cap set in the editor from the shared settings', () => {
+		fs.mkdirSync(process.env['TOKEN_LEDGER_HOME']!, { recursive: true });
+		fs.writeFileSync(path.join(process.env['TOKEN_LEDGER_HOME']!, 'settings.json'), JSON.stringify({ dailyCap: 0.002 }));
+		const status = JSON.parse(cli(['status', '--json', '--tz', 'UTC']).stdout) as { cap: { dailyUSD: number; state: string } };
+		assert.deepEqual([status.cap.dailyUSD, status.cap.state], [0.002, 'over']);
+		assert.equal(JSON.parse(cli(['status', '--json', '--tz', 'UTC', '--daily-cap', '0']).stdout).cap.state, 'off');
 	});
 
 	it('prints help', () => {

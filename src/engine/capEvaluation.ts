@@ -1,0 +1,57 @@
+import type { CapOverride, CapStatus } from '../core/budget/dailyCap';
+import { evaluateCap } from '../core/budget/dailyCap';
+import type { Runaway, SpendPoint } from '../core/budget/forecast';
+import { forecastCrossing, medianDailySpend, runawaySessions, usualHourlyRate } from '../core/budget/forecast';
+import type { ReportOptions } from '../core/report/reports';
+import { addDays } from '../core/time/zonedDate';
+import type { UsageEvent } from '../core/usage/usageEvent';
+import type { EngineSettings } from './settings';
+
+export interface CapView extends CapStatus {
+	/** Sessions spending far faster than usual right now. */
+	runaways: Runaway[];
+	/** Median spend of the recent days with usage (a hint when choosing a cap). */
+	medianDailyUSD: number | null;
+	/** Today's usage of subscription sources at API prices: value, not money spent. */
+	subscriptionValueUSD: number;
+	scope: EngineSettings['cap']['scope'];
+}
+
+const historyDays = 14;
+
+/** Today's spend against the cap, the forecast and runaway sessions, from the ledger's events. */
+export function capView(events: readonly UsageEvent[], settings: EngineSettings, override: CapOverride | undefined, now: number, options: ReportOptions): CapView {
+	const { calendar, prices } = options;
+	const today = calendar.dateKey(now);
+	const firstDay = addDays(today, -historyDays);
+	const endOfDay = calendar.startOfDay(addDays(today, 1));
+	const todays: SpendPoint[] = [];
+	const past: SpendPoint[] = [];
+	const pastByDay = new Map<string, number>();
+	let subscriptionValueUSD = 0;
+	for (const event of events) {
+		if (options.sources !== undefined && !options.sources.has(event.source)) continue;
+		const date = calendar.dateKey(event.timestamp);
+		if (date < firstDay || date > today) continue;
+		const cost = prices.price(event).costUSD ?? 0;
+		const subscription = settings.subscriptions[event.source] !== undefined;
+		if (date === today && subscription) subscriptionValueUSD += cost;
+		if (subscription && settings.cap.scope === 'payPerToken') continue;
+		const point = { timestamp: event.timestamp, costUSD: cost, session: `${event.source}:${event.sessionId}` };
+		if (date === today) todays.push(point);
+		else {
+			past.push(point);
+			pastByDay.set(date, (pastByDay.get(date) ?? 0) + cost);
+		}
+	}
+	const spent = todays.reduce((sum, point) => sum + point.costUSD, 0);
+	const cap = override?.date === today && override.raisedToUSD !== null ? override.raisedToUSD : settings.cap.dailyUSD;
+	const crossing = cap !== null && cap > 0 ? forecastCrossing(todays, cap, now, endOfDay) : null;
+	return {
+		...evaluateCap(spent, settings.cap, override, today, crossing),
+		runaways: runawaySessions(todays, usualHourlyRate(past, (timestamp) => calendar.dateKey(timestamp)), now),
+		medianDailyUSD: medianDailySpend([...pastByDay.values()]),
+		subscriptionValueUSD,
+		scope: settings.cap.scope,
+	};
+}
