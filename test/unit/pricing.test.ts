@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { calcPrice } from '@pydantic/genai-prices';
-import { PriceBook, toLibraryUsage } from '../../src/core/pricing/pricing';
+import { PriceBook, priceUsage, toLibraryUsage } from '../../src/core/pricing/pricing';
 import { validatePriceOverrides } from '../../src/core/pricing/priceOverrides';
 import type { PricedRequest } from '../../src/core/pricing/pricing';
 
@@ -99,5 +99,21 @@ describe('validatePriceOverrides', () => {
 	it('rejects a value that is not an object', () => {
 		assert.equal(validatePriceOverrides([1]).errors.length, 1);
 		assert.deepEqual(validatePriceOverrides(undefined), { overrides: {}, errors: [] });
+	});
+});
+
+describe('priceUsage', () => {
+	const event = (source: string, model: string, reportedCostUSD: number | null) => ({ ...request({ model, inputTokens: 1_000_000 }), source, reportedCostUSD });
+	it('takes the cost recorded by tools that record what the provider billed', () => {
+		assert.deepEqual(priceUsage(new PriceBook(), event('cline', 'claude-sonnet-4-5-20250929', 0.5)), { costUSD: 0.5, priceId: 'reported:cline' });
+		assert.deepEqual(priceUsage(new PriceBook(), event('opencode', 'claude-sonnet-4-5-20250929', 0.5)), { costUSD: 0.5, priceId: 'reported:opencode' });
+	});
+	it('prices offline otherwise, and for a reported cost of 0', () => {
+		close(priceUsage(new PriceBook(), event('claude-code', 'claude-sonnet-4-5-20250929', 0.5)).costUSD, 3);
+		close(priceUsage(new PriceBook(), event('opencode', 'claude-sonnet-4-5-20250929', 0)).costUSD, 3);
+	});
+	it('falls back to the recorded cost when the model has no price, and stays unpriced without one', () => {
+		assert.deepEqual(priceUsage(new PriceBook(), event('roo-code', '', 0.25)), { costUSD: 0.25, priceId: 'reported:roo-code' });
+		assert.deepEqual(priceUsage(new PriceBook(), event('codex', 'mystery', null)), { costUSD: null, priceId: null });
 	});
 });

@@ -159,3 +159,23 @@ function overrideCost(price: PriceOverride, counts: TokenCounts): number {
 		1e6
 	);
 }
+
+/** Sources whose own recorded cost is the better figure when they wrote one (provider-billed amounts). */
+const trustsReportedCost: ReadonlySet<string> = new Set(['opencode', 'cline', 'roo-code', 'kilo-code', 'aider']);
+
+/**
+ * The price of one recorded request: the tool's own cost where that tool records what the provider
+ * billed (OpenCode, Cline, Roo, Kilo, Aider), otherwise our offline price; a request we cannot price
+ * but whose tool wrote a cost falls back to that cost rather than to "unpriced".
+ */
+export function priceUsage(prices: PriceBook, event: PricedRequest & { readonly source: string; readonly reportedCostUSD: number | null }): Price {
+	const reported = event.reportedCostUSD;
+	if (reported !== null && reported > 0 && trustsReportedCost.has(event.source)) {
+		return { costUSD: reported, priceId: `reported:${event.source}` };
+	}
+	const price = prices.price(event);
+	if (price.costUSD === null && reported !== null && reported >= 0) {
+		return { costUSD: reported, priceId: `reported:${event.source}` };
+	}
+	return price;
+}

@@ -1,4 +1,5 @@
 import type { PriceBook, Price } from '../pricing/pricing';
+import { priceUsage } from '../pricing/pricing';
 import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
 import { weekStartOf } from '../time/zonedDate';
 import type { SourceId, UsageEvent } from '../usage/usageEvent';
@@ -70,7 +71,7 @@ function place(events: readonly UsageEvent[], options: ReportOptions): Placed[] 
 		if ((options.since !== undefined && date < options.since) || (options.until !== undefined && date > options.until)) {
 			continue;
 		}
-		placed.push({ event, date, price: options.prices.price(event) });
+		placed.push({ event, date, price: priceUsage(options.prices, event) });
 	}
 	return placed;
 }

@@ -6,7 +6,8 @@ import { totalTokens } from './usageEvent';
  *
  * The rule follows ccusage's (reference data-sources §2.3): among copies with the same key, a
  * main-thread copy beats a sidechain copy, then the larger token total wins (streamed fragments grow
- * towards the complete usage), then the copy that carries the speed tier. Because the winner does not
+ * towards the complete usage), then the copy that carries the speed tier, then the one with the
+ * larger cost the tool recorded. Because the winner does not
  * depend on arrival order, an incremental ledger and a full rebuild count the same.
  */
 export function isBetterCopy(candidate: UsageEvent, kept: UsageEvent): boolean {
@@ -18,7 +19,11 @@ export function isBetterCopy(candidate: UsageEvent, kept: UsageEvent): boolean {
 	if (candidateTotal !== keptTotal) {
 		return candidateTotal > keptTotal;
 	}
-	return candidate.hasSpeed && !kept.hasSpeed;
+	if (candidate.hasSpeed !== kept.hasSpeed) {
+		return candidate.hasSpeed;
+	}
+	// A rewrite that fills in the billed cost later (Cline with OpenRouter) keeps its tokens: take the cost.
+	return (candidate.reportedCostUSD ?? -1) > (kept.reportedCostUSD ?? -1);
 }
 
 /**
