@@ -15,7 +15,7 @@ import type { CliArgs } from './args';
 import { helpText, parseArgs, UsageError } from './args';
 import { breakdownRows, renderSources, renderTable } from './table';
 import { describeSources } from '../engine/sourceStatus';
-import { noEditor } from '../sources/registry';
+import { cliEditorContext } from '../sources/registry';
 
 declare const TOKEN_LEDGER_VERSION: string;
 
@@ -49,7 +49,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	const { settings, errors } = readSharedSettings(ledgerHome(environment));
 	for (const error of errors) io.err(`token-ledger: warning: ${error}\n`);
 	// A hook must answer quickly: it does not wait long for another process's ingest.
-	const ledger = openLedger(environment, settings, noEditor, args.command === 'guard' ? 3_000 : undefined);
+	const ledger = openLedger(environment, settings, cliEditorContext(process.cwd()), args.command === 'guard' ? { lockTimeoutMs: 3_000 } : {});
 
 	if (args.command === 'rebuild') {
 		const stats = ledger.rebuild();
@@ -136,7 +136,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 			break;
 		}
 		case 'sources': {
-			const statuses = describeSources(ledger, environment, settings, noEditor);
+			const statuses = describeSources(ledger, environment, settings, cliEditorContext(process.cwd()));
 			emit({ sources: statuses }, () => renderSources(statuses));
 			break;
 		}

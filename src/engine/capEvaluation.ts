@@ -2,6 +2,7 @@ import type { CapOverride, CapStatus } from '../core/budget/dailyCap';
 import { evaluateCap } from '../core/budget/dailyCap';
 import type { Runaway, SpendPoint } from '../core/budget/forecast';
 import { forecastCrossing, medianDailySpend, runawaySessions, usualHourlyRate } from '../core/budget/forecast';
+import { priceUsage } from '../core/pricing/pricing';
 import type { ReportOptions } from '../core/report/reports';
 import { addDays } from '../core/time/zonedDate';
 import type { UsageEvent } from '../core/usage/usageEvent';
@@ -33,7 +34,7 @@ export function capView(events: readonly UsageEvent[], settings: EngineSettings,
 		if (options.sources !== undefined && !options.sources.has(event.source)) continue;
 		const date = calendar.dateKey(event.timestamp);
 		if (date < firstDay || date > today) continue;
-		const cost = prices.price(event).costUSD ?? 0;
+		const cost = priceUsage(prices, event).costUSD ?? 0;
 		const subscription = settings.subscriptions[event.source] !== undefined;
 		if (date === today && subscription) subscriptionValueUSD += cost;
 		if (subscription && settings.cap.scope === 'payPerToken') continue;

@@ -32,13 +32,18 @@ export function writeCapOverride(home: string, override: CapOverride): void {
  * so its thresholds notify afresh.
  */
 export function claimNotification(home: string, date: DateKey, threshold: number, capUSD: number): boolean {
+	return claimOnce(home, date, `cap_${threshold}_${capUSD}`);
+}
+
+/** Claims a once-a-day notice by key (e.g. a runaway session); true for the first caller only. */
+export function claimOnce(home: string, date: DateKey, key: string): boolean {
 	const dir = path.join(home, 'notified');
 	fs.mkdirSync(dir, { recursive: true });
 	for (const name of fs.readdirSync(dir)) {
 		if (!name.startsWith(date)) fs.rmSync(path.join(dir, name), { force: true }); // earlier days
 	}
 	try {
-		fs.writeFileSync(path.join(dir, `${date}_${threshold}_${capUSD}`), '', { flag: 'wx' });
+		fs.writeFileSync(path.join(dir, `${date}_${encodeURIComponent(key)}`), '', { flag: 'wx' });
 		return true;
 	} catch (error) {
 		if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;

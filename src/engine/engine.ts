@@ -27,11 +27,16 @@ export function createSources(environment: Environment, settings: EngineSettings
 		.flatMap((id) => createSource(id, environment, settings.extraPaths[id] ?? [], editor));
 }
 
-export function openLedger(environment: Environment, settings: EngineSettings, editor: EditorContext = noEditor, lockTimeoutMs?: number): Ledger {
+export function openLedger(
+	environment: Environment,
+	settings: EngineSettings,
+	editor: EditorContext = noEditor,
+	timing: { lockTimeoutMs?: number; databaseIntervalMs?: number } = {},
+): Ledger {
 	return new Ledger({
 		home: ledgerHome(environment),
 		sources: createSources(environment, settings, editor),
-		...(lockTimeoutMs === undefined ? {} : { lockTimeoutMs }),
+		...timing,
 	});
 }
 

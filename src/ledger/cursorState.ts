@@ -21,6 +21,8 @@ export interface FileCursor {
 	issues: LineIssue[];
 	/** A line parser's carried state (e.g. running totals), JSON-serialisable. */
 	state?: unknown;
+	/** UTC ms of the last read (databases are re-read at most every few seconds). */
+	readAt?: number;
 }
 
 export interface CursorState {

@@ -38,6 +38,11 @@ export interface LedgerOptions {
 	readonly sources: readonly LogSource[];
 	/** How long to wait for another process's ingest before reading without ingesting. */
 	readonly lockTimeoutMs?: number;
+	/**
+	 * The shortest time between two reads of one database (0: whenever it changed). A long-running
+	 * process sets it, because some tools write their database all the time (Cursor's UI state).
+	 */
+	readonly databaseIntervalMs?: number;
 }
 
 const chunkBytes = 8 * 1024 * 1024;
@@ -202,6 +207,10 @@ export class Ledger {
 				if (previous !== undefined && previous.signature === signature) {
 					continue;
 				}
+				// A database the tool writes all the time (Cursor's UI state) is read at most so often.
+				if (source.reader.kind === 'database' && previous !== undefined && Date.now() - (previous.readAt ?? 0) < (this.options.databaseIntervalMs ?? 0)) {
+					continue;
+				}
 				let cursor: FileCursor;
 				let read: number;
 				if (source.reader.kind === 'lines') {
@@ -230,6 +239,7 @@ export class Ledger {
 					malformedLines += parsed.malformed;
 				}
 				cursor.signature = signature;
+				cursor.readAt = Date.now();
 				if (read > 0) filesRead++;
 				bytesRead += read;
 				cursors.files[file] = cursor;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { CapSettings } from '../../src/core/budget/dailyCap';
-import { allowsNewRequests, evaluateCap, validateThresholds } from '../../src/core/budget/dailyCap';
+import { allowsNewRequests, evaluateCap, parseCapInput, validateThresholds } from '../../src/core/budget/dailyCap';
 import type { SpendPoint } from '../../src/core/budget/forecast';
 import { forecastCrossing, medianDailySpend, runawaySessions, usualHourlyRate } from '../../src/core/budget/forecast';
 import { ZonedCalendar } from '../../src/core/time/zonedDate';
@@ -134,5 +134,24 @@ describe('day boundaries for the cap', () => {
 		assert.equal(next - start, 25 * 3600_000);
 		assert.equal(berlin.dateKey(next - 1), '2026-10-25');
 		assert.equal(berlin.dateKey(next), '2026-10-26');
+	});
+});
+
+describe('parseCapInput', () => {
+	it('reads amounts and "off", and rejects anything else', () => {
+		const cases = [
+			['20', 20],
+			['$12.50', 12.5],
+			[' 7 ', 7],
+			['off', null],
+			['OFF', null],
+			['', null],
+			['0', null],
+			['-5', undefined],
+			['ten', undefined],
+			['1e3', undefined],
+			['20 USD', undefined],
+		] as const satisfies ReadonlyArray<readonly [string, number | null | undefined]>;
+		for (const [text, expected] of cases) assert.equal(parseCapInput(text), expected, JSON.stringify(text));
 	});
 });

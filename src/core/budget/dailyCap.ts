@@ -28,6 +28,8 @@ export interface CapStatus {
 	state: CapState;
 	/** The highest threshold reached, or null. */
 	reachedThreshold: number | null;
+	/** Every threshold reached, ascending. */
+	reachedThresholds: number[];
 	/** The user raised the cap for today. */
 	raisedForToday: boolean;
 	/** The user snoozed the cap for today: no notifications, no blocking. */
@@ -48,7 +50,7 @@ export function evaluateCap(
 	const todays = override !== undefined && override.date === today ? override : undefined;
 	const dailyUSD = todays?.raisedToUSD ?? settings.dailyUSD;
 	if (dailyUSD === null || !(dailyUSD > 0)) {
-		return { dailyUSD: null, spentUSD, percent: null, state: 'off', reachedThreshold: null, raisedForToday: false, snoozedForToday: false, forecastCrossAt: null };
+		return { dailyUSD: null, spentUSD, percent: null, state: 'off', reachedThreshold: null, reachedThresholds: [], raisedForToday: false, snoozedForToday: false, forecastCrossAt: null };
 	}
 	const percent = (spentUSD / dailyUSD) * 100;
 	const reached = settings.thresholds.filter((threshold) => percent >= threshold);
@@ -60,6 +62,7 @@ export function evaluateCap(
 		percent,
 		state,
 		reachedThreshold,
+		reachedThresholds: reached,
 		raisedForToday: todays?.raisedToUSD != null,
 		snoozedForToday: todays?.snoozed === true,
 		forecastCrossAt: forecastCrossAt === null ? null : new Date(forecastCrossAt).toISOString(),
@@ -81,4 +84,13 @@ export function validateThresholds(raw: unknown): { thresholds: readonly number[
 		return { thresholds: defaultThresholds, error: 'capThresholds must be a list of percentages between 0 and 1000, e.g. [80, 100].' };
 	}
 	return { thresholds: [...new Set(raw as number[])].sort((a, b) => a - b) };
+}
+
+/** Reads "20", "$12.50" or "off"; undefined when the text is neither. */
+export function parseCapInput(text: string): number | null | undefined {
+	const trimmed = text.trim().replace(/^\$/, '');
+	if (/^(off|none|no|0)?$/i.test(trimmed)) return null;
+	if (!/^\d+(\.\d+)?$/.test(trimmed)) return undefined;
+	const amount = Number(trimmed);
+	return amount > 0 && amount <= 1e6 ? amount : undefined;
 }
