@@ -18,7 +18,7 @@ export interface EditorContext {
 	/** The running editor's own globalStorage folder, where its extensions keep their tasks. */
 	readonly globalStorage: readonly string[];
 	/** OpenTelemetry files the editor's Copilot Chat was pointed at (an opt-in export). */
-	readonly copilotOtelFiles: readonly string[];
+	readonly copilotOtelFiles?: readonly string[];
 }
 
 export const noEditor: EditorContext = { workspaceFolders: [], globalStorage: [], copilotOtelFiles: [] };
@@ -42,7 +42,7 @@ const factories: Partial<Record<SourceId, SourceFactory>> = {
 	'kilo-code': (environment, extraPaths, editor) => kiloCodeSources(environment, extraPaths, editor.globalStorage),
 	aider: (environment, extraPaths, editor) => aiderSourcesForWorkspaces(environment, editor.workspaceFolders, extraPaths),
 	continue: (environment, extraPaths) => continueSources(environment, extraPaths),
-	copilot: (environment, extraPaths, editor) => copilotSources(environment, [...extraPaths, ...editor.copilotOtelFiles]),
+	copilot: (environment, extraPaths, editor) => copilotSources(environment, [...extraPaths, ...(editor.copilotOtelFiles ?? [])]),
 	cursor: (environment, extraPaths) => cursorSources(environment, extraPaths),
 };
 
