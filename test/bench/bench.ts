@@ -4,13 +4,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GroundTruth } from '../support/claudeCorpus';
 import { assistantLine, generateClaudeCorpus } from '../support/claudeCorpus';
+import { generateCodexCorpus } from '../support/codexCorpus';
 
 /**
  * `npm run bench`: our CLI against ccusage 20 (a Rust binary) on the same generated Claude Code
  * corpora, interleaved in one run, with a read-only scan as the floor. Prints medians and ratios,
  * checks our totals against the generator's ground truth, and writes bench-results/results.{json,md}.
  *
- * Options: --sizes 10,100,500 (MB)  --reps 5
+ * Options: --sizes 10,100,500 (Claude, MB)  --codex-sizes 100 (MB, 0 for none)  --reps 5
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 const work = path.join(repoRoot, 'bench-results', 'tmp');
@@ -51,6 +52,23 @@ function ensureGnuTime(): void {
 	execFileSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
 }
 
+/** A Codex corpus of at least `megabytes`, generated once and reused (deterministic). */
+function codexCorpus(megabytes: number): { dir: string; truth: { requests: number; bytes: number; cacheReadTokens: number; lines: number; usageLines: number } } {
+	const dir = path.join(work, `codex-${megabytes}MB-${corpusVersion}`);
+	const truthFile = path.join(dir, 'truth.json');
+	if (fs.existsSync(truthFile)) return { dir, truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) as never };
+	fs.rmSync(dir, { recursive: true, force: true });
+	const truth = { requests: 0, bytes: 0, cacheReadTokens: 0, lines: 0, usageLines: 0 };
+	for (let batch = 0; truth.bytes < megabytes * 1e6; batch++) {
+		const part = generateCodexCorpus({ codexHome: path.join(dir, 'codex'), sessions: 10, callsPerSession: 80, end: Date.parse('2026-11-20T12:00:00Z'), days: 120, seed: 2000 + batch });
+		truth.requests += part.requests;
+		truth.bytes += part.bytes;
+		truth.cacheReadTokens += part.cacheReadTokens;
+	}
+	fs.writeFileSync(truthFile, JSON.stringify(truth));
+	return { dir, truth };
+}
+
 /** A corpus of at least `megabytes`, generated once and reused (deterministic). */
 function corpus(megabytes: number): { dir: string; truth: GroundTruth } {
 	const dir = path.join(work, `claude-${megabytes}MB-${corpusVersion}`);
@@ -79,7 +97,7 @@ function corpus(megabytes: number): { dir: string; truth: GroundTruth } {
 }
 
 interface Row {
-	corpusMB: number;
+	corpus: string;
 	files: number;
 	tool: string;
 	seconds: number;
@@ -91,42 +109,57 @@ interface Row {
 function main(): void {
 	const sizes = arg('--sizes', '10,100,500').split(',').map(Number);
 	const reps = Number(arg('--reps', '5'));
+	const codexSizes = arg('--codex-sizes', '100').split(',').filter((size) => size !== '' && size !== '0').map(Number);
 	fs.mkdirSync(work, { recursive: true });
 	ensureGnuTime();
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
 	const rows: Row[] = [];
 	const extras: Record<string, unknown>[] = [];
 
-	for (const size of sizes) {
+	const runs: Array<{ kind: 'claude' | 'codex'; size: number }> = [
+		...sizes.map((size) => ({ kind: 'claude' as const, size })),
+		...codexSizes.map((size) => ({ kind: 'codex' as const, size })),
+	];
+	for (const { kind, size } of runs) {
 		const generated = Date.now();
-		const { dir, truth } = corpus(size);
-		const claudeDir = path.join(dir, 'claude');
-		const liveFile = path.join(claudeDir, 'projects', '-bench-live', 'live.jsonl');
+		const { dir, truth } = kind === 'claude' ? corpus(size) : codexCorpus(size);
+		const empty = path.join(work, 'empty');
+		fs.mkdirSync(empty, { recursive: true });
+		const sourceDir = path.join(dir, kind);
+		const liveFile = path.join(kind === 'claude' ? sourceDir : path.join(dir, 'claude-live'), 'projects', '-bench-live', 'live.jsonl');
 		fs.rmSync(path.dirname(liveFile), { recursive: true, force: true });
-		const files = countFiles(claudeDir);
-		console.log(`\n== Claude Code corpus: ${(truth.bytes / 1e6).toFixed(0)} MB, ${files} files, ${truth.lines} lines (${truth.usageLines} with usage), ${truth.requests} requests (ready in ${((Date.now() - generated) / 1000).toFixed(1)} s)`);
+		const files = countFiles(sourceDir);
+		const label = `${kind === 'claude' ? 'Claude Code' : 'Codex'} ${Math.round(truth.bytes / 1e6)} MB`;
+		console.log(`\n== ${label}: ${files} files, ${truth.requests} requests (ready in ${((Date.now() - generated) / 1000).toFixed(1)} s)`);
 		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-home-'));
-		const ledger = path.join(work, `ledger-${size}`);
-		const env = { ...process.env, HOME: home, TZ: 'UTC', CLAUDE_CONFIG_DIR: claudeDir, TOKEN_LEDGER_HOME: ledger };
-		const expected = { ...truth };
+		const ledger = path.join(work, `ledger-${kind}-${size}`);
+		const env = {
+			...process.env,
+			HOME: home,
+			TZ: 'UTC',
+			CLAUDE_CONFIG_DIR: kind === 'claude' ? sourceDir : path.join(dir, 'claude-live'),
+			CODEX_HOME: kind === 'codex' ? sourceDir : empty,
+			TOKEN_LEDGER_HOME: ledger,
+		};
 		let appended = 0;
-		const samples: Record<string, Measurement[]> = { 'read-only scan (floor)': [], 'ccusage 20.0.24 daily --offline': [], 'token-ledger daily, cold (empty ledger)': [], 'token-ledger today, warm (+10 lines)': [] };
+		const names = { floor: 'read-only scan (floor)', peer: `ccusage 20.0.24 ${kind} daily --offline`, cold: 'token-ledger daily, cold (empty ledger)', warm: 'token-ledger today, warm (+10 lines)' };
+		const samples: Record<string, Measurement[]> = { [names.floor]: [], [names.peer]: [], [names.cold]: [], [names.warm]: [] };
 		const exact: Record<string, boolean> = {};
 		const tasks: Array<[string, () => Measurement]> = [
-			['read-only scan (floor)', () => measure(process.execPath, [path.join(__dirname, 'readOnlyScan.mjs'), claudeDir], env)],
-			['ccusage 20.0.24 daily --offline', () => measure(ccusage, ['claude', 'daily', '--json', '--offline', '-z', 'UTC'], env)],
+			[names.floor, () => measure(process.execPath, [path.join(__dirname, 'readOnlyScan.mjs'), sourceDir], env)],
+			[names.peer, () => measure(ccusage, [kind, 'daily', '--json', '--offline', '-z', 'UTC'], env)],
 			[
-				'token-ledger daily, cold (empty ledger)',
+				names.cold,
 				() => {
 					fs.rmSync(ledger, { recursive: true, force: true });
 					const m = measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
-					const totals = (JSON.parse(m.stdout) as { totals: { requests: number; outputTokens: number; cacheReadTokens: number } }).totals;
-					exact['token-ledger daily, cold (empty ledger)'] = (exact['token-ledger daily, cold (empty ledger)'] ?? true) && totals.requests === expected.requests + appended && totals.cacheReadTokens === expected.cacheReadTokens;
+					const totals = (JSON.parse(m.stdout) as { totals: { requests: number; cacheReadTokens: number } }).totals;
+					exact[names.cold] = (exact[names.cold] ?? true) && totals.requests === truth.requests + appended && totals.cacheReadTokens === truth.cacheReadTokens;
 					return m;
 				},
 			],
 			[
-				'token-ledger today, warm (+10 lines)',
+				names.warm,
 				() => {
 					if (!fs.existsSync(path.join(ledger, 'events.jsonl'))) measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
 					const now = Date.now();
@@ -135,7 +168,7 @@ function main(): void {
 					appended += 10;
 					const m = measure(process.execPath, [cli, 'today', '--json', '--tz', 'UTC'], env);
 					const today = JSON.parse(m.stdout) as { requests: number };
-					exact['token-ledger today, warm (+10 lines)'] = (exact['token-ledger today, warm (+10 lines)'] ?? true) && today.requests === appended;
+					exact[names.warm] = (exact[names.warm] ?? true) && today.requests === appended;
 					return m;
 				},
 			],
@@ -147,31 +180,25 @@ function main(): void {
 				samples[name]!.push(run());
 			}
 		}
-		const ccusageMedian = median(samples['ccusage 20.0.24 daily --offline']!.map((m) => m.seconds));
+		const peerMedian = median(samples[names.peer]!.map((m) => m.seconds));
+		const corpusRows: Row[] = [];
 		for (const [tool, measurements] of Object.entries(samples)) {
 			const seconds = median(measurements.map((m) => m.seconds));
-			rows.push({
-				corpusMB: Math.round(truth.bytes / 1e6),
-				files,
-				tool,
-				seconds,
-				rssMB: Math.max(...measurements.map((m) => m.rssMB)),
-				ratioToCcusage: seconds / ccusageMedian,
-				exact: exact[tool] ?? null,
-			});
+			corpusRows.push({ corpus: label, files, tool, seconds, rssMB: Math.max(...measurements.map((m) => m.rssMB)), ratioToCcusage: seconds / peerMedian, exact: exact[tool] ?? null });
 		}
+		rows.push(...corpusRows);
 		const engine = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineRefresh.ts'), liveFile, String(reps)], { env, cwd: repoRoot, maxBuffer: 1 << 26 }).toString()) as { loadMs: number; refreshMs: number[]; heapMB: number; rssMB: number };
-		const ledgerBytes = fs.readdirSync(ledger).reduce((sum, name) => sum + fs.statSync(path.join(ledger, name)).size, 0);
+		const ledgerBytes = fs.readdirSync(ledger).reduce((sum, name) => sum + (fs.statSync(path.join(ledger, name)).isFile() ? fs.statSync(path.join(ledger, name)).size : 0), 0);
 		extras.push({
-			corpusMB: Math.round(truth.bytes / 1e6),
+			corpus: label,
 			engineRefreshMedianMs: Number(median(engine.refreshMs).toFixed(1)),
 			engineLoadMs: Math.round(engine.loadMs),
 			engineHeapMB: Math.round(engine.heapMB),
 			ledgerBytes,
 			ledgerShareOfSource: Number(((ledgerBytes / truth.bytes) * 100).toFixed(2)),
 		});
-		printTable(rows.filter((row) => row.corpusMB === Math.round(truth.bytes / 1e6)));
-		console.log(`engine warm refresh (+10 lines, in process): median ${median(engine.refreshMs).toFixed(1)} ms; ledger on disk ${(ledgerBytes / 1e6).toFixed(1)} MB = ${((ledgerBytes / truth.bytes) * 100).toFixed(2)} % of the source bytes`);
+		printTable(corpusRows);
+		console.log(`engine warm refresh (+10 lines, in process): median ${median(engine.refreshMs).toFixed(1)} ms, heap ${Math.round(engine.heapMB)} MB; ledger on disk ${(ledgerBytes / 1e6).toFixed(1)} MB = ${((ledgerBytes / truth.bytes) * 100).toFixed(2)} % of the source bytes`);
 		fs.rmSync(home, { recursive: true, force: true });
 	}
 	const results = { date: new Date().toISOString(), machine: `${os.cpus().length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}`, reps, rows, extras };
@@ -180,7 +207,7 @@ function main(): void {
 	console.log(`\nWrote bench-results/results.json and results.md`);
 	const wrong = rows.filter((row) => row.exact === false);
 	if (wrong.length > 0) {
-		console.error(`Totals differ from the ground truth for: ${wrong.map((row) => `${row.tool} @ ${row.corpusMB} MB`).join(', ')}`);
+		console.error(`Totals differ from the ground truth for: ${wrong.map((row) => `${row.tool} @ ${row.corpus}`).join(', ')}`);
 		process.exitCode = 1;
 	}
 }
@@ -204,11 +231,11 @@ function markdown(results: { date: string; machine: string; reps: number; rows: 
 		'',
 		'| Corpus | Tool | Median wall time | × ccusage | Peak RSS | Totals exact |',
 		'|--:|:--|--:|--:|--:|:--|',
-		...results.rows.map((row) => `| ${row.corpusMB} MB (${row.files} files) | ${row.tool} | ${row.seconds.toFixed(3)} s | ${(row.ratioToCcusage ?? 0).toFixed(2)} | ${row.rssMB.toFixed(0)} MB | ${row.exact === null ? '–' : row.exact ? 'yes' : '**no**'} |`),
+		...results.rows.map((row) => `| ${row.corpus} (${row.files} files) | ${row.tool} | ${row.seconds.toFixed(3)} s | ${(row.ratioToCcusage ?? 0).toFixed(2)} | ${row.rssMB.toFixed(0)} MB | ${row.exact === null ? '–' : row.exact ? 'yes' : '**no**'} |`),
 		'',
 		'| Corpus | Engine warm refresh (+10 lines) | Ledger on disk (share of source bytes) |',
 		'|--:|--:|--:|',
-		...results.extras.map((extra) => `| ${String(extra['corpusMB'])} MB | ${String(extra['engineRefreshMedianMs'])} ms | ${(Number(extra['ledgerBytes']) / 1e6).toFixed(1)} MB (${String(extra['ledgerShareOfSource'])} %) |`),
+		...results.extras.map((extra) => `| ${String(extra['corpus'])} | ${String(extra['engineRefreshMedianMs'])} ms | ${(Number(extra['ledgerBytes']) / 1e6).toFixed(1)} MB (${String(extra['ledgerShareOfSource'])} %) |`),
 		'',
 	];
 	return lines.join('\n');
