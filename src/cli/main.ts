@@ -3,6 +3,7 @@ import { dailyReport, dayReport, sessionsReport, weeklyReport } from '../core/re
 import type { ReportOptions } from '../core/report/reports';
 import { currentEnvironment, openLedger, reportOptions } from '../engine/engine';
 import { readSharedSettings } from '../engine/settings';
+import { cachedPriceBook, savePriceCache } from '../engine/priceCache';
 import { ledgerHome } from '../ledger/ledgerHome';
 import type { CapOverride } from '../core/budget/dailyCap';
 import { allowsNewRequests } from '../core/budget/dailyCap';
@@ -81,7 +82,8 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		io.err(`token-ledger: skipped ${lines} malformed line(s) in ${skipped.length} file(s), e.g. ${where}\n`);
 	}
 
-	const base = reportOptions(settings, args.timeZone, args.sources);
+	const prices = cachedPriceBook(ledger.home, settings.priceOverrides);
+	const base = reportOptions(settings, args.timeZone, args.sources, prices);
 	const options: ReportOptions = {
 		...base,
 		...(args.since === undefined ? {} : { since: args.since }),
@@ -159,6 +161,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 			throw new Error(`Unhandled command ${String(exhaustive)}`);
 		}
 	}
+	savePriceCache(ledger.home, prices);
 	return 0;
 }
 

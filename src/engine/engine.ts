@@ -44,11 +44,11 @@ export function openLedger(
  * Report options from settings, with the zone resolved: both faces use this so they agree. A source
  * the user turned off is left out of every figure, including what the ledger holds from before.
  */
-export function reportOptions(settings: EngineSettings, timeZone?: string, onlySources?: ReadonlySet<SourceId>): ReportOptions {
+export function reportOptions(settings: EngineSettings, timeZone?: string, onlySources?: ReadonlySet<SourceId>, prices?: PriceBook): ReportOptions {
 	const wanted = [...(onlySources ?? sourceIds)].filter((id) => !settings.disabledSources.has(id));
 	return {
 		calendar: new ZonedCalendar(timeZone || settings.timeZone || systemTimeZone()),
-		prices: new PriceBook(settings.priceOverrides),
+		prices: prices ?? new PriceBook(settings.priceOverrides),
 		...(onlySources === undefined && settings.disabledSources.size === 0 ? {} : { sources: new Set(wanted) }),
 	};
 }

@@ -1,5 +1,5 @@
-import { calcPrice } from '@pydantic/genai-prices';
 import type { ModelPrice, TieredPrices } from '@pydantic/genai-prices';
+import type * as PriceLibraryModule from '@pydantic/genai-prices';
 import type { TokenCounts } from '../usage/usageEvent';
 import type { PriceOverride, PriceOverrides } from './priceOverrides';
 
@@ -21,9 +21,25 @@ export interface PricedRequest extends TokenCounts {
 }
 
 const unpriced: Price = { costUSD: null, priceId: null };
+
+type PriceLibrary = typeof PriceLibraryModule;
+let library: PriceLibrary | undefined;
+
+/**
+ * The bundled price data is large (about 40 ms to evaluate): it is loaded on the first price that
+ * the cache of resolved entries cannot answer, not when the program starts.
+ */
+function prices(): PriceLibrary {
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	library ??= require('@pydantic/genai-prices') as PriceLibrary;
+	return library;
+}
+
+/** Resolved price entries, by model and UTC day: what a process can hand to the next one. */
+export type ResolvedPrices = Record<string, ResolvedPrice | null | 'time-of-day'>;
 const dayMs = 86_400_000;
 
-interface ResolvedPrice {
+export interface ResolvedPrice {
 	readonly id: string;
 	readonly prices: ModelPrice;
 }
@@ -40,8 +56,14 @@ interface ResolvedPrice {
 export class PriceBook {
 	private readonly resolved = new Map<string, ResolvedPrice | null | 'time-of-day'>();
 	private readonly overrideKeys: readonly string[];
+	/** True when an entry was resolved that the cache handed in did not have. */
+	changed = false;
 
-	constructor(private readonly overrides: PriceOverrides = {}) {
+	constructor(
+		private readonly overrides: PriceOverrides = {},
+		cached: ResolvedPrices = {},
+	) {
+		for (const [key, entry] of Object.entries(cached)) this.resolved.set(key, entry);
 		// Longest prefix first, so `claude-sonnet-4-5` wins over `claude-sonnet`.
 		this.overrideKeys = Object.keys(overrides).sort((a, b) => b.length - a.length);
 	}
@@ -59,17 +81,23 @@ export class PriceBook {
 		if (entry === undefined) {
 			entry = resolve(request);
 			this.resolved.set(slotKey, entry);
+			this.changed = true;
 		}
 		if (entry === null) {
 			return unpriced;
 		}
 		if (entry === 'time-of-day') {
-			const result = calcPrice(toLibraryUsage(request), request.model, { timestamp: new Date(request.timestamp) });
+			const result = prices().calcPrice(toLibraryUsage(request), request.model, { timestamp: new Date(request.timestamp) });
 			return result === null
 				? unpriced
 				: { costUSD: result.total_price, priceId: `${priceSource}:${result.provider.id}/${result.model.id}` };
 		}
 		return { costUSD: costFromEntry(entry.prices, request), priceId: entry.id };
+	}
+
+	/** Every entry resolved so far, to be handed to the next process. */
+	export(): ResolvedPrices {
+		return Object.fromEntries(this.resolved);
 	}
 
 	private findOverride(model: string): string | undefined {
@@ -80,7 +108,7 @@ export class PriceBook {
 function resolve(request: PricedRequest): ResolvedPrice | null | 'time-of-day' {
 	let result;
 	try {
-		result = calcPrice({ input_tokens: 0 }, request.model, { timestamp: new Date(request.timestamp) });
+		result = prices().calcPrice({ input_tokens: 0 }, request.model, { timestamp: new Date(request.timestamp) });
 	} catch {
 		return null;
 	}
