@@ -12,11 +12,14 @@ export interface TokenLedgerApi {
 	readonly statusBarText: string;
 	/** Settings rejected at the last read, each with its reason. */
 	readonly configurationErrors: readonly string[];
+	/** Activation to the stored figure and to the first fresh one, and the worst event-loop delay (ms). */
+	readonly timings: { readonly storedShownMs: number; readonly firstSnapshotMs: number | null; readonly maxEventLoopDelayMs: number };
 }
 
 export function activate(context: vscode.ExtensionContext): TokenLedgerApi {
+	const activatedAt = performance.now();
 	try {
-		const container = new Container(context);
+		const container = new Container(context, activatedAt);
 		context.subscriptions.push(container);
 		return {
 			refresh: () => container.refresh(),
@@ -28,6 +31,9 @@ export function activate(context: vscode.ExtensionContext): TokenLedgerApi {
 			},
 			get configurationErrors() {
 				return container.configurationErrors;
+			},
+			get timings() {
+				return { ...container.timings, maxEventLoopDelayMs: container.maxEventLoopDelayMs };
 			},
 		};
 	} catch (error) {

@@ -1,8 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import { dayReport } from '../core/report/reports';
+import { weekDashboard } from '../core/report/weekDashboard';
 import type { Ledger } from '../ledger/ledger';
 import type { Environment } from '../sources/logSource';
 import { createSources, openLedger, reportOptions } from './engine';
+import { capView } from './capEvaluation';
+import { readCapOverride } from './capState';
 import { describeSources } from './sourceStatus';
 import type { EditorContext } from '../sources/registry';
 import { noEditor } from '../sources/registry';
@@ -29,7 +32,7 @@ parentPort!.on('message', (message: ToWorker) => {
 			environment = { home: message.home, env: message.env, platform: process.platform };
 			settings = checkSettings(message.settings).settings;
 			editor = message.editor;
-			const next = openLedger(environment, settings, editor);
+			const next = openLedger(environment, settings, editor, { databaseIntervalMs: 10_000 });
 			// Share the editor's settings with the CLI (prices, paths, zone) through the ledger folder.
 			writeSharedSettings(next.home, message.settings);
 			ledger = next;
@@ -45,11 +48,13 @@ parentPort!.on('message', (message: ToWorker) => {
 				const options = reportOptions(settings);
 				const now = Date.now();
 				const today = dayReport(ledger.counted(), { ...options, date: options.calendar.dateKey(now) });
+				const cap = capView(ledger.counted(), settings, readCapOverride(ledger.home), now, options);
 				post({
 					type: 'snapshot',
 					id: message.id,
 					snapshot: {
 						today,
+						cap,
 						timeZone: options.calendar.timeZone,
 						stats,
 						diagnostics: ledger.diagnostics(),
@@ -71,6 +76,27 @@ parentPort!.on('message', (message: ToWorker) => {
 			try {
 				ledger.refresh();
 				post({ type: 'sources', id: message.id, sources: describeSources(ledger, environment, settings, editor) });
+			} catch (error) {
+				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+			}
+			break;
+		}
+		case 'dashboard': {
+			if (ledger === undefined || settings === undefined || environment === undefined) {
+				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
+				return;
+			}
+			try {
+				// Aggregated here, next to the events: only the week's figures cross to the extension host.
+				const dashboard = weekDashboard(ledger.counted(), {
+					...reportOptions(settings),
+					weekStart: settings.weekStart,
+					now: Date.now(),
+					...(message.week === null ? {} : { week: message.week }),
+					dailyCapUSD: settings.cap.dailyUSD,
+				});
+				const roots = createSources(environment, settings, editor).flatMap((source) => source.roots);
+				post({ type: 'dashboard', id: message.id, dashboard: { dashboard, roots } });
 			} catch (error) {
 				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
 			}

@@ -1,4 +1,6 @@
 import type { DayReport } from '../core/report/reports';
+import type { CapView } from './capEvaluation';
+import type { DashboardSnapshot, DateKey } from '../shared/viewModels';
 import type { FileDiagnostic, RefreshStats } from '../ledger/ledger';
 import type { EditorContext } from '../sources/registry';
 import type { SourceStatus } from './sourceStatus';
@@ -13,10 +15,14 @@ export type ToWorker =
 			readonly editor: EditorContext;
 	  }
 	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean }
-	| { readonly type: 'sources'; readonly id: number };
+	| { readonly type: 'sources'; readonly id: number }
+	/** The weekly cost dashboard for the week that contains `week` (null: the current week). */
+	| { readonly type: 'dashboard'; readonly id: number; readonly week: DateKey | null };
 
 export interface Snapshot {
 	readonly today: DayReport;
+	/** Today's spend against the daily cap, with the forecast and runaway sessions. */
+	readonly cap: CapView;
 	readonly timeZone: string;
 	readonly stats: RefreshStats;
 	readonly diagnostics: readonly FileDiagnostic[];
@@ -30,4 +36,5 @@ export interface Snapshot {
 export type FromWorker =
 	| { readonly type: 'snapshot'; readonly id: number; readonly snapshot: Snapshot }
 	| { readonly type: 'sources'; readonly id: number; readonly sources: readonly SourceStatus[] }
+	| { readonly type: 'dashboard'; readonly id: number; readonly dashboard: DashboardSnapshot }
 	| { readonly type: 'failed'; readonly id: number; readonly message: string };

@@ -25,6 +25,10 @@ export function readConfiguration(): ConfigurationSnapshot {
 			weekStart: config.get<unknown>('weekStart'),
 			priceOverrides: config.get<unknown>('priceOverrides'),
 			sources: config.get<unknown>('sources'),
+			dailyCap: config.get<unknown>('dailyCap'),
+			capThresholds: config.get<unknown>('capThresholds'),
+			capScope: config.get<unknown>('capScope'),
+			billing: config.get<unknown>('billing'),
 		}),
 	) as Record<string, unknown>;
 	const { settings, errors } = checkSettings(raw);

@@ -2,17 +2,23 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EditorContext } from '../sources/registry';
 import type { Snapshot } from '../engine/workerProtocol';
+import { registerOpenWeeklyCostCommand } from './commands/openWeeklyCostCommand';
 import { registerRescanCommand } from './commands/rescanCommand';
 import { registerShowLogCommand } from './commands/showLogCommand';
 import { registerShowSourcesCommand } from './commands/showSourcesCommand';
+import { registerSetDailyCapCommand } from './commands/setDailyCapCommand';
+import { registerCopilotUsageCommands } from './commands/copilotUsageCommands';
+import { CapNotifier } from './capNotifier';
 import { registerShowTodayCommand } from './commands/showTodayCommand';
 import type { ConfigurationSnapshot } from './configuration';
 import { affectsUs, readConfiguration } from './configuration';
+import { WeeklyCostDashboard } from './dashboard/weeklyCostDashboard';
 import { LastSnapshotStore } from './lastSnapshotStore';
 import { LedgerClient } from './ledgerClient';
 import { Logger } from './logger';
 import { StatusBarController } from './statusBarController';
 import { UsageWatcher } from './usageWatcher';
+import { EventLoopMonitor } from './eventLoopMonitor';
 
 /**
  * The composition root: creates every part, wires them, and owns their disposal (in reverse order of
@@ -30,12 +36,22 @@ export class Container implements vscode.Disposable {
 	private watchedRoots = '';
 	private reportedErrors = '';
 	private latest: Snapshot | undefined;
+	private capNotifier: CapNotifier | undefined;
 
-	constructor(private readonly context: vscode.ExtensionContext) {
+	/** Milliseconds from activation to the stored figure in the status bar, and to the first fresh one. */
+	readonly timings: { storedShownMs: number; firstSnapshotMs: number | null } = { storedShownMs: 0, firstSnapshotMs: null };
+	private readonly eventLoop: EventLoopMonitor;
+
+	constructor(
+		private readonly context: vscode.ExtensionContext,
+		private readonly activatedAt: number = performance.now(),
+	) {
 		this.logger = this.register(new Logger());
+		this.eventLoop = this.register(new EventLoopMonitor(this.logger));
 		this.store = new LastSnapshotStore(context.globalState);
 		this.statusBar = this.register(new StatusBarController());
 		this.statusBar.showStored(this.store.get(), Date.now());
+		this.timings.storedShownMs = performance.now() - activatedAt;
 
 		this.config = readConfiguration();
 		this.client = this.register(new LedgerClient(context.extensionPath, this.logger));
@@ -47,6 +63,12 @@ export class Container implements vscode.Disposable {
 		this.register(registerRescanCommand(() => this.client.refresh()));
 		this.register(registerShowLogCommand(this.logger));
 		this.register(registerShowSourcesCommand(() => this.client.sources()));
+		this.register(registerCopilotUsageCommands(context, this.copilotOtelFile, () => this.reconfigure()));
+		this.register(registerSetDailyCapCommand(() => this.latest === undefined ? this.refresh() : Promise.resolve(this.latest)));
+		this.capNotifier = new CapNotifier(this.logger, () => void this.refresh());
+		// Registered now so that a panel left open is restored after a reload; its page is built on first show.
+		const weeklyCost = this.register(new WeeklyCostDashboard(context.extensionUri, this.client, this.logger));
+		this.register(registerOpenWeeklyCostCommand(() => weeklyCost.open()));
 		this.register(vscode.workspace.onDidChangeConfiguration((event) => this.onConfigurationChanged(event)));
 		this.register(vscode.workspace.onDidChangeWorkspaceFolders(() => this.reconfigure()));
 		this.reportConfigurationErrors();
@@ -58,6 +80,11 @@ export class Container implements vscode.Disposable {
 	/** The snapshot last shown; tests compare it with the CLI. */
 	get lastSnapshot(): Snapshot | undefined {
 		return this.latest;
+	}
+
+	/** The longest the extension host's event loop was held up so far, in ms. */
+	get maxEventLoopDelayMs(): number {
+		return this.eventLoop.maxDelayMs;
 	}
 
 	get statusBarText(): string {
@@ -91,9 +118,16 @@ export class Container implements vscode.Disposable {
 	}
 
 	private onSnapshot(snapshot: Snapshot): void {
+		if (this.timings.firstSnapshotMs === null) {
+			this.timings.firstSnapshotMs = performance.now() - this.activatedAt;
+			this.logger.info(
+				`Status bar: stored figure after ${this.timings.storedShownMs.toFixed(1)} ms, fresh figure after ${this.timings.firstSnapshotMs.toFixed(0)} ms (${snapshot.stats.filesRead} files, ${snapshot.stats.bytesRead} bytes read)`,
+			);
+		}
 		this.latest = snapshot;
-		const stored = { today: snapshot.today, timeZone: snapshot.timeZone, at: snapshot.at };
+		const stored = { today: snapshot.today, timeZone: snapshot.timeZone, at: snapshot.at, cap: snapshot.cap };
 		this.statusBar.update(stored);
+		this.capNotifier?.onSnapshot(snapshot);
 		void this.store.save(stored);
 		const roots = snapshot.roots.join('\n');
 		if (roots !== this.watchedRoots) {
@@ -126,7 +160,13 @@ export class Container implements vscode.Disposable {
 		return {
 			workspaceFolders: (vscode.workspace.workspaceFolders ?? []).filter((folder) => folder.uri.scheme === 'file').map((folder) => folder.uri.fsPath),
 			globalStorage: this.context.globalStorageUri.scheme === 'file' ? [path.dirname(this.context.globalStorageUri.fsPath)] : [],
+			copilotOtelFiles: [this.copilotOtelFile],
 		};
+	}
+
+	/** Where Copilot Chat's OpenTelemetry export is pointed when the user turns it on. */
+	private get copilotOtelFile(): string {
+		return path.join(this.context.globalStorageUri.fsPath, 'copilot-chat-otel.jsonl');
 	}
 
 	private reportConfigurationErrors(): void {

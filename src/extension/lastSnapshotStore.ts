@@ -1,10 +1,13 @@
 import type * as vscode from 'vscode';
 import type { DayReport } from '../core/report/reports';
+import type { CapView } from '../engine/capEvaluation';
 
 export interface StoredToday {
 	readonly today: DayReport;
 	readonly timeZone: string;
 	readonly at: number;
+	/** Absent in values stored by older versions. */
+	readonly cap?: CapView;
 }
 
 const key = 'tokenLedger.lastToday';

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { SourceStatus } from '../engine/sourceStatus';
 import type { FromWorker, Snapshot, ToWorker } from '../engine/workerProtocol';
+import type { DashboardSnapshot, DateKey } from '../shared/viewModels';
 import type { EditorContext } from '../sources/registry';
 import type { Logger } from './logger';
 
@@ -21,6 +22,8 @@ export class LedgerClient implements vscode.Disposable {
 	/** Fires after every successful refresh. */
 	readonly onSnapshot = this.snapshotEmitter.event;
 	private disposed = false;
+	/** Until the first refresh the worker's ledger is empty in memory (it loads on refresh). */
+	private refreshed = false;
 
 	constructor(extensionPath: string, private readonly logger: Logger) {
 		this.worker = new Worker(path.join(extensionPath, 'dist', 'worker.js'));
@@ -42,6 +45,14 @@ export class LedgerClient implements vscode.Disposable {
 		const reply = await this.request((id) => ({ type: 'sources', id }));
 		if (reply.type !== 'sources') throw new Error(`Unexpected reply ${reply.type}`);
 		return reply.sources;
+	}
+
+	/** The weekly cost dashboard for the week that contains `week` (null: this week), aggregated in the worker. */
+	async dashboard(week: DateKey | null): Promise<DashboardSnapshot> {
+		if (!this.refreshed) await this.refresh();
+		const reply = await this.request((id) => ({ type: 'dashboard', id, week }));
+		if (reply.type !== 'dashboard') throw new Error(`Unexpected reply ${reply.type}`);
+		return reply.dashboard;
 	}
 
 	/** Ingests new records and answers with today's totals. */
@@ -98,11 +109,13 @@ export class LedgerClient implements vscode.Disposable {
 				this.logger.debug(
 					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
 				);
+				this.refreshed = true;
 				pending?.resolve(message);
 				if (!this.disposed) this.snapshotEmitter.fire(message.snapshot);
 				break;
 			}
 			case 'sources':
+			case 'dashboard':
 				pending?.resolve(message);
 				break;
 			case 'failed':

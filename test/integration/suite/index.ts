@@ -10,6 +10,10 @@ export function run(): Promise<void> {
 	mocha.suite.emit('pre-require', globalThis, 'token-ledger-suite', mocha);
 	// eslint-disable-next-line @typescript-eslint/no-require-imports
 	require('./extension.suite');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	require('./dashboard.suite');
+	// eslint-disable-next-line @typescript-eslint/no-require-imports
+	require('./cap.suite');
 	return new Promise((resolve, reject) => {
 		const runner = mocha.run((failures) => {
 			// One plain line the outer test can check (mocha's own lines go through printf-style logging).
