@@ -16,7 +16,9 @@ import { generateCodexCorpus } from '../support/codexCorpus';
 const repoRoot = path.resolve(__dirname, '..', '..');
 const work = path.join(repoRoot, 'bench-results', 'tmp');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const ccusage = path.join(repoRoot, 'node_modules', '.bin', 'ccusage');
+const peerVersion = '20.0.24';
+const peerDir = path.join(work, `ccusage-${peerVersion}`);
+const ccusage = path.join(peerDir, 'node_modules', '.bin', 'ccusage');
 const corpusVersion = 'v2';
 
 interface Measurement {
@@ -43,6 +45,18 @@ function median(values: readonly number[]): number {
 	const sorted = [...values].sort((a, b) => a - b);
 	const middle = Math.floor(sorted.length / 2);
 	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+}
+
+/**
+ * The peer, pinned, in a folder of its own. It is not a devDependency of the project because the
+ * registry lacks its other platforms' binary packages, which leaves `npm ci` unable to check the lock.
+ */
+function ensurePeer(): void {
+	if (fs.existsSync(ccusage)) return;
+	console.log(`Installing ccusage@${peerVersion} (the peer) into ${path.relative(repoRoot, peerDir)}…`);
+	fs.mkdirSync(peerDir, { recursive: true });
+	fs.writeFileSync(path.join(peerDir, 'package.json'), JSON.stringify({ name: 'bench-peer', private: true }));
+	execFileSync('npm', ['install', '--no-audit', '--no-fund', `ccusage@${peerVersion}`], { cwd: peerDir, stdio: 'inherit' });
 }
 
 function ensureGnuTime(): void {
@@ -112,6 +126,7 @@ function main(): void {
 	const codexSizes = arg('--codex-sizes', '100').split(',').filter((size) => size !== '' && size !== '0').map(Number);
 	fs.mkdirSync(work, { recursive: true });
 	ensureGnuTime();
+	ensurePeer();
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
 	const rows: Row[] = [];
 	const extras: Record<string, unknown>[] = [];
