@@ -1,5 +1,7 @@
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
-import { isSourceId } from '../core/usage/usageEvent';
+import { sourceIds } from '../core/usage/usageEvent';
+
+const knownSources: ReadonlySet<string> = new Set(sourceIds);
 
 /**
  * The ledger's line format. Each line is a compact JSON array:
@@ -95,9 +97,9 @@ export class EventDecoder {
 			this.damaged++;
 			return null;
 		}
-		const str = (index: number): string => this.strings[row[index] as number] ?? '';
-		const source = str(4);
-		if (!isSourceId(source)) {
+		const strings = this.strings;
+		const source = strings[row[4] as number] ?? '';
+		if (!knownSources.has(source)) {
 			this.damaged++;
 			return null;
 		}
@@ -107,11 +109,11 @@ export class EventDecoder {
 			messageId: row[2] as string,
 			timestamp: row[3] as number,
 			source: source as SourceId,
-			model: str(5),
-			sessionId: str(6),
-			project: str(7),
-			branch: str(8),
-			file: str(9),
+			model: strings[row[5] as number] ?? '',
+			sessionId: strings[row[6] as number] ?? '',
+			project: strings[row[7] as number] ?? '',
+			branch: strings[row[8] as number] ?? '',
+			file: strings[row[9] as number] ?? '',
 			sidechain: (flags & flagSidechain) !== 0,
 			hasSpeed: (flags & flagSpeed) !== 0,
 			estimated: (flags & flagEstimated) !== 0,

@@ -35,7 +35,8 @@ export function isBetterCopy(candidate: UsageEvent, kept: UsageEvent): boolean {
  */
 export class DedupeIndex {
 	private readonly best = new Map<string, UsageEvent>();
-	private readonly keysByMessage = new Map<string, string[]>();
+	/** Message id → its key, or its keys once a second key appears (rare: most ids have one). */
+	private readonly keysByMessage = new Map<string, string | string[]>();
 
 	get size(): number {
 		return this.best.size;
@@ -47,10 +48,11 @@ export class DedupeIndex {
 		if (kept === undefined) {
 			this.best.set(event.key, event);
 			if (event.messageId !== '') {
-				const groupKey = messageGroupKey(event);
-				const keys = this.keysByMessage.get(groupKey);
+				const keys = this.keysByMessage.get(event.messageId);
 				if (keys === undefined) {
-					this.keysByMessage.set(groupKey, [event.key]);
+					this.keysByMessage.set(event.messageId, event.key);
+				} else if (typeof keys === 'string') {
+					this.keysByMessage.set(event.messageId, [keys, event.key]);
 				} else {
 					keys.push(event.key);
 				}
@@ -85,8 +87,8 @@ export class DedupeIndex {
 		if (!event.sidechain || event.messageId === '') {
 			return false;
 		}
-		const keys = this.keysByMessage.get(messageGroupKey(event));
-		if (keys === undefined || keys.length < 2) {
+		const keys = this.keysByMessage.get(event.messageId);
+		if (keys === undefined || typeof keys === 'string') {
 			return false;
 		}
 		for (const key of keys) {
@@ -105,8 +107,4 @@ export class DedupeIndex {
 		}
 		return false;
 	}
-}
-
-function messageGroupKey(event: UsageEvent): string {
-	return `${event.source}\u0000${event.messageId}`;
 }

@@ -62,8 +62,8 @@ export interface UsageEvent extends TokenCounts {
 	 */
 	readonly key: string;
 	/**
-	 * The provider's message id, when there is one: the sidechain-replay rule groups by it.
-	 * Empty when the tool wrote none.
+	 * The provider's message id, set only by sources whose dedupe needs it (Claude's sidechain-replay
+	 * rule groups by it, across files). Empty otherwise.
 	 */
 	readonly messageId: string;
 	/** UTC milliseconds. */
