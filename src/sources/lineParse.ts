@@ -61,3 +61,25 @@ export function text(value: unknown): string {
 export function isRecord(value: unknown): value is Record<string, unknown> {
 	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/**
+ * Tells which lines of a chunk contain a needle, in one forward pass. Searching from each line's
+ * start instead would rescan the rest of the chunk for every line without the needle: quadratic in
+ * a chunk where the needle is rare or absent.
+ */
+export class NeedleCursor {
+	private next: number;
+
+	constructor(
+		private readonly bytes: Buffer,
+		private readonly needle: Buffer,
+	) {
+		this.next = bytes.indexOf(needle, 0);
+	}
+
+	/** True when the needle starts within [start, end). Ask for lines in order. */
+	inLine(start: number, end: number): boolean {
+		if (this.next !== -1 && this.next < start) this.next = this.bytes.indexOf(this.needle, start);
+		return this.next !== -1 && this.next < end;
+	}
+}

@@ -58,7 +58,7 @@ const reply = (id: string, timestamp: string, replyTokens: ReturnType<typeof tok
 describe('gemini-cli discovery', () => {
 	it('finds ~/.gemini/tmp, or the one under GEMINI_CLI_HOME, which replaces the home folder', () => {
 		assert.equal(geminiTmpRoot({ home: '/home/dev', env: {}, platform: 'linux' }), '/home/dev/.gemini/tmp');
-		assert.equal(geminiTmpRoot({ home: '/home/dev', env: { GEMINI_CLI_HOME: '/profiles/work' }, platform: 'linux' }), '/profiles/work/.gemini/tmp');
+		assert.equal(geminiTmpRoot({ home: '/home/dev', env: { GEMINI_CLI_HOME: '/profiles/job' }, platform: 'linux' }), '/profiles/job/.gemini/tmp');
 	});
 
 	it('lists .jsonl recordings (sub-agents included) for the line reader and legacy .json for the document reader', () => {

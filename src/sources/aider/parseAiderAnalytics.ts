@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
 
 /** Carried between chunks: the last `launched` event seen in this log, to group messages into sessions. */
 export interface AiderAnalyticsState {
@@ -34,6 +34,7 @@ export function parseAiderAnalyticsLines(
 	let malformed = 0;
 	let lines = 0;
 	let start = 0;
+	const withEvent = new NeedleCursor(bytes, eventNeedle);
 	let launchedAt = readState(state).launchedAt;
 
 	const fail = (lineNumber: number, reason: string): void => {
@@ -46,8 +47,7 @@ export function parseAiderAnalyticsLines(
 		if (end === -1) break; // partial last line: Aider writes the JSON and its newline separately
 		lines++;
 		const lineNumber = position.line + lines;
-		const eventAt = bytes.indexOf(eventNeedle, start);
-		if (eventAt === -1 || eventAt >= end) {
+		if (!withEvent.inLine(start, end)) {
 			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
 			start = end + 1;
 			continue;

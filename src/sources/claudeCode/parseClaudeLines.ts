@@ -1,7 +1,7 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
 import { withoutKeys } from '../jsonSkim';
-import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import { count, isRecord, looksLikeJsonObject, maxIssuesKept, NeedleCursor, text } from '../lineParse';
 
 const usageNeedle = Buffer.from('"usage"');
 const skippedKeys = ['content'];
@@ -20,7 +20,7 @@ export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkR
 	let malformed = 0;
 	let lines = 0;
 	let start = 0;
-	let nextUsage = bytes.indexOf(usageNeedle, 0);
+	const withUsage = new NeedleCursor(bytes, usageNeedle);
 
 	const fail = (lineNumber: number, reason: string): void => {
 		malformed++;
@@ -36,17 +36,13 @@ export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkR
 		}
 		lines++;
 		const lineNumber = position.line + lines;
-		if (nextUsage !== -1 && nextUsage < start) {
-			nextUsage = bytes.indexOf(usageNeedle, start);
-		}
-		if (nextUsage !== -1 && nextUsage < end) {
+		if (withUsage.inLine(start, end)) {
 			const outcome = parseUsageLine(bytes.toString('utf8', start, end), position, position.offset + start);
 			if (typeof outcome === 'string') {
 				fail(lineNumber, outcome);
 			} else if (outcome !== null) {
 				events.push(outcome);
 			}
-			nextUsage = bytes.indexOf(usageNeedle, end + 1);
 		} else if (!looksLikeJsonObject(bytes, start, end)) {
 			fail(lineNumber, 'not a JSON object');
 		}

@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
 
 const tokensNeedle = Buffer.from('Tokens"');
 const newline = 0x0a;
@@ -19,6 +19,7 @@ export function parseContinueLines(bytes: Buffer, position: ChunkPosition): Chun
 	let malformed = 0;
 	let lines = 0;
 	let start = 0;
+	const withTokens = new NeedleCursor(bytes, tokensNeedle);
 
 	const fail = (lineNumber: number, reason: string): void => {
 		malformed++;
@@ -30,8 +31,7 @@ export function parseContinueLines(bytes: Buffer, position: ChunkPosition): Chun
 		if (end === -1) break; // partial last line: wait for its newline
 		lines++;
 		const lineNumber = position.line + lines;
-		const needle = bytes.indexOf(tokensNeedle, start);
-		if (needle === -1 || needle >= end) {
+		if (!withTokens.inLine(start, end)) {
 			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
 			start = end + 1;
 			continue;

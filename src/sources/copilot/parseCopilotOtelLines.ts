@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
 
 /**
  * Carried between chunks: traces already seen with a `chat` span that reported usage. An
@@ -47,6 +47,7 @@ export function parseCopilotOtelLines(
 	let malformed = 0;
 	let lines = 0;
 	let start = 0;
+	const withUsage = new NeedleCursor(bytes, usageNeedle);
 	const chatTraces = readState(state);
 
 	const fail = (lineNumber: number, reason: string): void => {
@@ -59,8 +60,7 @@ export function parseCopilotOtelLines(
 		if (end === -1) break; // partial last line: wait for its newline
 		lines++;
 		const lineNumber = position.line + lines;
-		const needle = bytes.indexOf(usageNeedle, start);
-		if (needle === -1 || needle >= end) {
+		if (!withUsage.inLine(start, end)) {
 			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
 			start = end + 1;
 			continue;
