@@ -176,12 +176,14 @@ export class Ledger {
 		let flushedAt = Date.now();
 		const flush = (): void => {
 			flushedAt = Date.now();
-			// Streamed fragments of one response usually arrive together: keep only the best of each key
-			// before storing, so the ledger does not fill with superseded fragments.
-			const bestInBatch = new DedupeIndex();
-			for (const event of fresh) bestInBatch.add(event);
+			// Streamed fragments of one response usually arrive together: store only the best copy of each
+			// key this batch changed, so the ledger does not fill with superseded fragments.
+			const changed = new Set<string>();
+			for (const event of fresh) {
+				if (this.index.add(event)) changed.add(event.key);
+			}
 			fresh = [];
-			const toStore = bestInBatch.all().filter((event) => this.index.add(event));
+			const toStore = [...changed].map((key) => this.index.get(key)!);
 			eventsStored += toStore.length;
 			if (toStore.length > 0) this.countedCache = undefined;
 			if (options.write) {

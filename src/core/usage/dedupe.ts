@@ -66,6 +66,11 @@ export class DedupeIndex {
 		return false;
 	}
 
+	/** The best copy stored under a key. */
+	get(key: string): UsageEvent | undefined {
+		return this.best.get(key);
+	}
+
 	/** The best copy of every key, replays included: what a rewritten ledger must keep. */
 	all(): UsageEvent[] {
 		return [...this.best.values()];
