@@ -4,6 +4,7 @@ import { applicableRevert, copilotOtelRelevantKeys, planCopilotOtelFileExport } 
 import { CommandId } from '../constants';
 
 const revertKey = 'tokenLedger.copilotOtelRevert';
+const copilotChatId = 'GitHub.copilot-chat';
 
 /**
  * Copilot Chat keeps no token counts unless its OpenTelemetry file export is on. These commands turn
@@ -12,6 +13,11 @@ const revertKey = 'tokenLedger.copilotOtelRevert';
  */
 export function registerCopilotUsageCommands(context: vscode.ExtensionContext, otelFile: string, changed: () => void): vscode.Disposable {
 	const enable = vscode.commands.registerCommand(CommandId.EnableCopilotUsage, async () => {
+		// VS Code refuses to write settings that no installed extension declares.
+		if (vscode.extensions.getExtension(copilotChatId) === undefined) {
+			void vscode.window.showInformationMessage('GitHub Copilot Chat is not installed in this editor: there is no usage export to turn on.');
+			return;
+		}
 		const plan = planCopilotOtelFileExport(userValues(), otelFile, process.env);
 		if (plan.enable.length === 0) {
 			void vscode.window.showInformationMessage(`Copilot Chat already writes its usage to ${otelFile}; Token Ledger reads it.`);
@@ -26,8 +32,14 @@ export function registerCopilotUsageCommands(context: vscode.ExtensionContext, o
 		].filter((line) => line !== '');
 		const choice = await vscode.window.showWarningMessage('Record Copilot Chat token usage to a local file?', { modal: true, detail: detail.join('\n') }, 'Change Settings');
 		if (choice !== 'Change Settings') return;
-		await apply(plan.enable);
+		// Keep the way back before changing anything, so a failure half-way can still be undone.
 		await context.globalState.update(revertKey, plan.revert);
+		try {
+			await apply(plan.enable);
+		} catch (error) {
+			void vscode.window.showErrorMessage(`Token Ledger could not change the Copilot settings: ${error instanceof Error ? error.message : String(error)}. Run "Stop Recording Copilot Chat Usage" to undo what was changed.`);
+			return;
+		}
 		changed();
 		if (plan.reloadNeeded) {
 			const reload = await vscode.window.showInformationMessage('Copilot Chat usage will be recorded after a window reload.', 'Reload Window');
