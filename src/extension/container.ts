@@ -36,7 +36,7 @@ export class Container implements vscode.Disposable {
 	private watchedRoots = '';
 	private reportedErrors = '';
 	private latest: Snapshot | undefined;
-	private capNotifier: CapNotifier | undefined;
+	private readonly capNotifier: CapNotifier;
 
 	/** Milliseconds from activation to the stored figure in the status bar, and to the first fresh one. */
 	readonly timings: { storedShownMs: number; firstSnapshotMs: number | null } = { storedShownMs: 0, firstSnapshotMs: null };
@@ -64,7 +64,7 @@ export class Container implements vscode.Disposable {
 		this.register(registerShowLogCommand(this.logger));
 		this.register(registerShowSourcesCommand(() => this.client.sources()));
 		this.register(registerCopilotUsageCommands(context, this.copilotOtelFile, () => this.reconfigure()));
-		this.register(registerSetDailyCapCommand(() => this.latest === undefined ? this.refresh() : Promise.resolve(this.latest)));
+		this.register(registerSetDailyCapCommand(() => (this.latest === undefined ? this.refresh() : Promise.resolve(this.latest))));
 		this.capNotifier = new CapNotifier(this.logger, () => void this.refresh());
 		// Registered now so that a panel left open is restored after a reload; its page is built on first show.
 		const weeklyCost = this.register(new WeeklyCostDashboard(context.extensionUri, this.client, this.logger));
@@ -107,7 +107,7 @@ export class Container implements vscode.Disposable {
 			try {
 				disposable.dispose();
 			} catch (error) {
-				this.logger.error("Dispose failed", error);
+				this.logger.error('Dispose failed', error);
 			}
 		}
 	}
@@ -127,7 +127,7 @@ export class Container implements vscode.Disposable {
 		this.latest = snapshot;
 		const stored = { today: snapshot.today, timeZone: snapshot.timeZone, at: snapshot.at, cap: snapshot.cap };
 		this.statusBar.update(stored);
-		this.capNotifier?.onSnapshot(snapshot);
+		this.capNotifier.onSnapshot(snapshot);
 		void this.store.save(stored);
 		const roots = snapshot.roots.join('\n');
 		if (roots !== this.watchedRoots) {
