@@ -1,10 +1,9 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { withoutKeys } from '../jsonSkim';
+import { textWithoutKey } from '../jsonSkim';
 import { count, isRecord, looksLikeJsonObject, maxIssuesKept, NeedleCursor, text } from '../lineParse';
 
 const usageNeedle = Buffer.from('"usage"');
-const skippedKeys = ['content'];
 const newline = 0x0a;
 
 /**
@@ -37,7 +36,7 @@ export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkR
 		lines++;
 		const lineNumber = position.line + lines;
 		if (withUsage.inLine(start, end)) {
-			const outcome = parseUsageLine(bytes.toString('utf8', start, end), position, position.offset + start);
+			const outcome = parseUsageLine(bytes, start, end, position);
 			if (typeof outcome === 'string') {
 				fail(lineNumber, outcome);
 			} else if (outcome !== null) {
@@ -52,13 +51,15 @@ export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkR
 }
 
 /** An event, null for a line that carries no billable usage, or the reason the line is malformed. */
-function parseUsageLine(line: string, position: ChunkPosition, lineOffset: number): UsageEvent | null | string {
+function parseUsageLine(bytes: Buffer, start: number, end: number, position: ChunkPosition): UsageEvent | null | string {
+	const lineOffset = position.offset + start;
 	let record: unknown;
 	try {
-		// The message content (text, thinking, tool input) is most of the line and none of the usage.
-		record = JSON.parse(withoutKeys(line, skippedKeys) ?? line);
+		// The message content (text, thinking, tool input) is most of the line and none of the usage:
+		// it is cut out before decoding, and JSON.parse sees only the rest.
+		record = JSON.parse(textWithoutKey(bytes, start, end, 'content') ?? bytes.toString('utf8', start, end));
 	} catch {
-		return looksTruncated(line) ? 'truncated JSON' : 'invalid JSON';
+		return looksTruncated(bytes.toString('utf8', start, end)) ? 'truncated JSON' : 'invalid JSON';
 	}
 	if (!isRecord(record)) {
 		return 'not a JSON object';
