@@ -36,10 +36,12 @@ const node = {
 	plugins: [problemMatcher],
 };
 
+// The CLI runs with a small young generation: a cold scan allocates many short-lived strings, and
+// V8's default lets the heap (and so the peak RSS) grow by tens of MB for no speed gain.
 const builds = [
 	{ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 	{ ...node, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
-	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=4' } },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
 	builds.push({

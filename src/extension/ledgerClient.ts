@@ -26,7 +26,9 @@ export class LedgerClient implements vscode.Disposable {
 	private refreshed = false;
 
 	constructor(extensionPath: string, private readonly logger: Logger) {
-		this.worker = new Worker(path.join(extensionPath, 'dist', 'worker.js'));
+		// A small young generation: scans allocate many short-lived strings, and the default lets the
+		// worker's heap grow by tens of MB for no speed gain (measured on a 500 MB history).
+		this.worker = new Worker(path.join(extensionPath, 'dist', 'worker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
 		this.worker.on('message', (message: FromWorker) => this.receive(message));
 		this.worker.on('error', (error) => this.logger.error('Ledger worker failed', error));
 		this.worker.on('exit', (code) => {

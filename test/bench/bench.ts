@@ -15,6 +15,7 @@ import { generateCodexCorpus } from '../support/codexCorpus';
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 const work = path.join(repoRoot, 'bench-results', 'tmp');
+/** Run as users run it: the file itself, so that its shebang's Node options apply. */
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const peerVersion = '20.0.24';
 const peerDir = path.join(work, `ccusage-${peerVersion}`);
@@ -167,7 +168,7 @@ function main(): void {
 				names.cold,
 				() => {
 					fs.rmSync(ledger, { recursive: true, force: true });
-					const m = measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
+					const m = measure(cli, ['daily', '--json', '--tz', 'UTC'], env);
 					const totals = (JSON.parse(m.stdout) as { totals: { requests: number; cacheReadTokens: number } }).totals;
 					exact[names.cold] = (exact[names.cold] ?? true) && totals.requests === truth.requests + appended && totals.cacheReadTokens === truth.cacheReadTokens;
 					return m;
@@ -176,12 +177,12 @@ function main(): void {
 			[
 				names.warm,
 				() => {
-					if (!fs.existsSync(path.join(ledger, 'events.jsonl'))) measure(process.execPath, [cli, 'daily', '--json', '--tz', 'UTC'], env);
+					if (!fs.existsSync(path.join(ledger, 'events.jsonl'))) measure(cli, ['daily', '--json', '--tz', 'UTC'], env);
 					const now = Date.now();
 					fs.mkdirSync(path.dirname(liveFile), { recursive: true });
 					fs.appendFileSync(liveFile, Array.from({ length: 10 }, (_, i) => assistantLine({ messageId: `msg_bench_${now}_${i}`, timestamp: now, inputTokens: 100, outputTokens: 200 })).join(''));
 					appended += 10;
-					const m = measure(process.execPath, [cli, 'today', '--json', '--tz', 'UTC'], env);
+					const m = measure(cli, ['today', '--json', '--tz', 'UTC'], env);
 					const today = JSON.parse(m.stdout) as { requests: number };
 					exact[names.warm] = (exact[names.warm] ?? true) && today.requests === appended;
 					return m;
