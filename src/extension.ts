@@ -13,7 +13,13 @@ export interface TokenLedgerApi {
 	/** Settings rejected at the last read, each with its reason. */
 	readonly configurationErrors: readonly string[];
 	/** Activation to the stored figure and to the first fresh one, and the worst event-loop delay (ms). */
-	readonly timings: { readonly storedShownMs: number; readonly firstSnapshotMs: number | null; readonly maxEventLoopDelayMs: number };
+	readonly timings: {
+		readonly storedShownMs: number;
+		readonly firstSnapshotMs: number | null;
+		/** The longest the extension host spent on one refresh result (status bar, notifications). */
+		readonly longestSnapshotWorkMs: number;
+		readonly maxEventLoopDelayMs: number;
+	};
 }
 
 export function activate(context: vscode.ExtensionContext): TokenLedgerApi {
