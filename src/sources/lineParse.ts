@@ -83,3 +83,17 @@ export class NeedleCursor {
 		return this.next !== -1 && this.next < end;
 	}
 }
+
+const internPool = new Map<string, string>();
+
+/**
+ * One shared copy of a string that repeats across many events (model, session, project, branch):
+ * JSON.parse makes a fresh copy per line, and a long history holds hundreds of thousands of events.
+ */
+export function intern(value: string): string {
+	const known = internPool.get(value);
+	if (known !== undefined) return known;
+	if (internPool.size >= 100_000) internPool.clear(); // bounded: a pathological input only costs sharing
+	internPool.set(value, value);
+	return value;
+}

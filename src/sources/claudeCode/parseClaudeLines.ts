@@ -1,7 +1,7 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
 import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
 import { textWithoutKey } from '../jsonSkim';
-import { count, isRecord, looksLikeJsonObject, maxIssuesKept, NeedleCursor, text } from '../lineParse';
+import { count, intern, isRecord, looksLikeJsonObject, maxIssuesKept, NeedleCursor, text } from '../lineParse';
 
 const usageNeedle = Buffer.from('"usage"');
 const newline = 0x0a;
@@ -96,10 +96,10 @@ function parseUsageLine(bytes: Buffer, start: number, end: number, position: Chu
 		key: eventKey(messageId, requestId, record, position.file, lineOffset),
 		messageId,
 		timestamp,
-		model,
-		sessionId: text(record['sessionId']) || sessionIdFromPath(position.file),
-		project: text(record['cwd']),
-		branch: text(record['gitBranch']),
+		model: intern(model),
+		sessionId: intern(text(record['sessionId']) || sessionIdFromPath(position.file)),
+		project: intern(text(record['cwd'])),
+		branch: intern(text(record['gitBranch'])),
 		sidechain: record['isSidechain'] === true,
 		hasSpeed: typeof usage['speed'] === 'string',
 		estimated: false,
