@@ -97,3 +97,79 @@ export function intern(value: string): string {
 	internPool.set(value, value);
 	return value;
 }
+
+/** How far a walk over a chunk got, and what it could not use. */
+export interface LineWalk {
+	/** Bytes up to and including the last newline: a partial last line waits for its newline. */
+	readonly consumed: number;
+	readonly lines: number;
+	readonly malformed: number;
+	readonly issues: LineIssue[];
+}
+
+/** One complete line of a chunk, as a byte range, with a way to report it as malformed. */
+export interface WalkedLine {
+	readonly start: number;
+	readonly end: number;
+	/** 1-based line number in the file. */
+	readonly number: number;
+	/** Byte offset of the line in the file. */
+	readonly offset: number;
+	fail(reason: string): void;
+}
+
+/**
+ * Walks the complete lines of a chunk: the shared skeleton of the JSONL parsers. Lines that contain
+ * `needle` go to `onLine`; the others only get the structural check, so damaged lines are still
+ * counted without parsing the bulk of the bytes. Malformed lines are counted exactly; the first
+ * `maxIssuesKept` are kept with their line number and reason.
+ */
+export function walkLines(bytes: Buffer, position: ChunkPosition, needle: Buffer, onLine: (line: WalkedLine) => void): LineWalk {
+	const issues: LineIssue[] = [];
+	let malformed = 0;
+	let lines = 0;
+	let start = 0;
+	const withNeedle = new NeedleCursor(bytes, needle);
+	const failAt = (number: number, reason: string): void => {
+		malformed++;
+		if (issues.length < maxIssuesKept) issues.push({ line: number, reason });
+	};
+	while (start < bytes.length) {
+		const end = bytes.indexOf(0x0a, start);
+		if (end === -1) break; // partial last line: wait for its newline
+		lines++;
+		const number = position.line + lines;
+		if (withNeedle.inLine(start, end)) {
+			onLine({ start, end, number, offset: position.offset + start, fail: (reason) => failAt(number, reason) });
+		} else if (!looksLikeJsonObject(bytes, start, end)) {
+			failAt(number, 'not a JSON object');
+		}
+		start = end + 1;
+	}
+	return { consumed: start, lines, malformed, issues };
+}
+
+/**
+ * `walkLines` for parsers that read whole JSON objects: a line that is not valid JSON, or not an
+ * object, is counted as malformed (`describeBadJson` names why); the others go to `onRecord`.
+ */
+export function walkJsonLines(
+	bytes: Buffer,
+	position: ChunkPosition,
+	needle: Buffer,
+	onRecord: (record: Record<string, unknown>, line: WalkedLine) => void,
+	describeBadJson: (line: string) => string = () => 'invalid JSON',
+): LineWalk {
+	return walkLines(bytes, position, needle, (line) => {
+		const textOfLine = bytes.toString('utf8', line.start, line.end);
+		let record: unknown;
+		try {
+			record = JSON.parse(textOfLine);
+		} catch {
+			line.fail(describeBadJson(textOfLine));
+			return;
+		}
+		if (isRecord(record)) onRecord(record, line);
+		else line.fail('not a JSON object');
+	});
+}

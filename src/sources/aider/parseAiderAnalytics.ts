@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
-import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import type { ChunkPosition, ChunkResult } from '../lineParse';
+import { count, isRecord, text, walkJsonLines } from '../lineParse';
 
 /** Carried between chunks: the last `launched` event seen in this log, to group messages into sessions. */
 export interface AiderAnalyticsState {
@@ -30,56 +30,23 @@ export function parseAiderAnalyticsLines(
 	state: unknown,
 ): ChunkResult & { readonly state: AiderAnalyticsState } {
 	const events: UsageEvent[] = [];
-	const issues: LineIssue[] = [];
-	let malformed = 0;
-	let lines = 0;
-	let start = 0;
-	const withEvent = new NeedleCursor(bytes, eventNeedle);
 	let launchedAt = readState(state).launchedAt;
-
-	const fail = (lineNumber: number, reason: string): void => {
-		malformed++;
-		if (issues.length < maxIssuesKept) issues.push({ line: lineNumber, reason });
-	};
-
-	while (start < bytes.length) {
-		const end = bytes.indexOf(newline, start);
-		if (end === -1) break; // partial last line: Aider writes the JSON and its newline separately
-		lines++;
-		const lineNumber = position.line + lines;
-		if (!withEvent.inLine(start, end)) {
-			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
-			start = end + 1;
-			continue;
-		}
-		let record: unknown;
-		try {
-			record = JSON.parse(bytes.toString('utf8', start, end));
-		} catch {
-			fail(lineNumber, 'invalid JSON');
-			start = end + 1;
-			continue;
-		}
-		start = end + 1;
-		if (!isRecord(record)) {
-			fail(lineNumber, 'not a JSON object');
-			continue;
-		}
+	const walk = walkJsonLines(bytes, position, eventNeedle, (record, line) => {
 		const name = text(record['event']);
 		const time = record['time'];
 		if (launchEvents.has(name)) {
 			if (name === 'launched' && typeof time === 'number' && Number.isFinite(time)) launchedAt = time * 1000;
-			continue;
+			return;
 		}
-		if (name !== 'message_send') continue;
+		if (name !== 'message_send') return;
 		const properties = record['properties'];
 		if (!isRecord(properties)) {
-			fail(lineNumber, 'message_send without properties');
-			continue;
+			line.fail('message_send without properties');
+			return;
 		}
 		if (typeof time !== 'number' || !Number.isFinite(time)) {
-			fail(lineNumber, 'message_send without a valid time');
-			continue;
+			line.fail('message_send without a valid time');
+			return;
 		}
 		const promptTokens = count(numeric(properties['prompt_tokens']));
 		const completionTokens = count(numeric(properties['completion_tokens']));
@@ -110,8 +77,8 @@ export function parseAiderAnalyticsLines(
 			cacheReadTokens: 0,
 			reasoningTokens: 0,
 		});
-	}
-	return { events, consumed: start, lines, malformed, issues, state: { launchedAt } };
+	});
+	return { events, ...walk, state: { launchedAt } };
 }
 
 /**

@@ -1,10 +1,9 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
-import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
+import type { ChunkPosition, ChunkResult } from '../lineParse';
 import { textWithoutKey } from '../jsonSkim';
-import { count, intern, isRecord, looksLikeJsonObject, maxIssuesKept, NeedleCursor, text } from '../lineParse';
+import { count, intern, isRecord, text, walkLines } from '../lineParse';
 
 const usageNeedle = Buffer.from('"usage"');
-const newline = 0x0a;
 
 /**
  * Turns Claude Code transcript bytes into usage events. Pure: bytes in, events out.
@@ -15,39 +14,12 @@ const newline = 0x0a;
  */
 export function parseClaudeLines(bytes: Buffer, position: ChunkPosition): ChunkResult {
 	const events: UsageEvent[] = [];
-	const issues: LineIssue[] = [];
-	let malformed = 0;
-	let lines = 0;
-	let start = 0;
-	const withUsage = new NeedleCursor(bytes, usageNeedle);
-
-	const fail = (lineNumber: number, reason: string): void => {
-		malformed++;
-		if (issues.length < maxIssuesKept) {
-			issues.push({ line: lineNumber, reason });
-		}
-	};
-
-	while (start < bytes.length) {
-		const end = bytes.indexOf(newline, start);
-		if (end === -1) {
-			break; // partial last line: wait for its newline
-		}
-		lines++;
-		const lineNumber = position.line + lines;
-		if (withUsage.inLine(start, end)) {
-			const outcome = parseUsageLine(bytes, start, end, position);
-			if (typeof outcome === 'string') {
-				fail(lineNumber, outcome);
-			} else if (outcome !== null) {
-				events.push(outcome);
-			}
-		} else if (!looksLikeJsonObject(bytes, start, end)) {
-			fail(lineNumber, 'not a JSON object');
-		}
-		start = end + 1;
-	}
-	return { events, consumed: start, lines, malformed, issues };
+	const walk = walkLines(bytes, position, usageNeedle, (line) => {
+		const outcome = parseUsageLine(bytes, line.start, line.end, position);
+		if (typeof outcome === 'string') line.fail(outcome);
+		else if (outcome !== null) events.push(outcome);
+	});
+	return { events, ...walk };
 }
 
 /** An event, null for a line that carries no billable usage, or the reason the line is malformed. */

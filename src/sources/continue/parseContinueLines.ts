@@ -1,9 +1,8 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
-import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import type { ChunkPosition, ChunkResult } from '../lineParse';
+import { count, isRecord, text, walkLines } from '../lineParse';
 
 const tokensNeedle = Buffer.from('Tokens"');
-const newline = 0x0a;
 
 /**
  * Turns Continue's `dev_data/0.2.0/tokensGenerated.jsonl` into usage events. Pure: bytes in,
@@ -15,33 +14,12 @@ const newline = 0x0a;
  */
 export function parseContinueLines(bytes: Buffer, position: ChunkPosition): ChunkResult {
 	const events: UsageEvent[] = [];
-	const issues: LineIssue[] = [];
-	let malformed = 0;
-	let lines = 0;
-	let start = 0;
-	const withTokens = new NeedleCursor(bytes, tokensNeedle);
-
-	const fail = (lineNumber: number, reason: string): void => {
-		malformed++;
-		if (issues.length < maxIssuesKept) issues.push({ line: lineNumber, reason });
-	};
-
-	while (start < bytes.length) {
-		const end = bytes.indexOf(newline, start);
-		if (end === -1) break; // partial last line: wait for its newline
-		lines++;
-		const lineNumber = position.line + lines;
-		if (!withTokens.inLine(start, end)) {
-			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
-			start = end + 1;
-			continue;
-		}
-		const outcome = parseRow(bytes.toString('utf8', start, end), position.file);
-		if (typeof outcome === 'string') fail(lineNumber, outcome);
+	const walk = walkLines(bytes, position, tokensNeedle, (line) => {
+		const outcome = parseRow(bytes.toString('utf8', line.start, line.end), position.file);
+		if (typeof outcome === 'string') line.fail(outcome);
 		else if (outcome !== null) events.push(outcome);
-		start = end + 1;
-	}
-	return { events, consumed: start, lines, malformed, issues };
+	});
+	return { events, ...walk };
 }
 
 function parseRow(line: string, file: string): UsageEvent | null | string {

@@ -1,6 +1,6 @@
 import type { UsageEvent } from '../../core/usage/usageEvent';
-import type { ChunkPosition, ChunkResult, LineIssue } from '../lineParse';
-import { NeedleCursor, count, isRecord, looksLikeJsonObject, maxIssuesKept, text } from '../lineParse';
+import type { ChunkPosition, ChunkResult } from '../lineParse';
+import { count, isRecord, text, walkJsonLines } from '../lineParse';
 
 /**
  * Carried between chunks: traces already seen with a `chat` span that reported usage. An
@@ -14,7 +14,6 @@ export interface CopilotOtelState {
 /** Enough to cover the traces still open; the oldest are forgotten first. */
 const rememberedTraces = 256;
 const usageNeedle = Buffer.from('gen_ai.usage.');
-const newline = 0x0a;
 
 /** A span in either shape, with its attributes flattened to plain values. */
 interface SpanView {
@@ -43,42 +42,8 @@ export function parseCopilotOtelLines(
 	state: unknown,
 ): ChunkResult & { readonly state: CopilotOtelState } {
 	const events: UsageEvent[] = [];
-	const issues: LineIssue[] = [];
-	let malformed = 0;
-	let lines = 0;
-	let start = 0;
-	const withUsage = new NeedleCursor(bytes, usageNeedle);
 	const chatTraces = readState(state);
-
-	const fail = (lineNumber: number, reason: string): void => {
-		malformed++;
-		if (issues.length < maxIssuesKept) issues.push({ line: lineNumber, reason });
-	};
-
-	while (start < bytes.length) {
-		const end = bytes.indexOf(newline, start);
-		if (end === -1) break; // partial last line: wait for its newline
-		lines++;
-		const lineNumber = position.line + lines;
-		if (!withUsage.inLine(start, end)) {
-			if (!looksLikeJsonObject(bytes, start, end)) fail(lineNumber, 'not a JSON object');
-			start = end + 1;
-			continue;
-		}
-		let record: unknown;
-		try {
-			record = JSON.parse(bytes.toString('utf8', start, end));
-		} catch {
-			fail(lineNumber, 'invalid JSON');
-			start = end + 1;
-			continue;
-		}
-		const lineOffset = position.offset + start;
-		start = end + 1;
-		if (!isRecord(record)) {
-			fail(lineNumber, 'not a JSON object');
-			continue;
-		}
+	const walk = walkJsonLines(bytes, position, usageNeedle, (record, line) => {
 		const spans = spansOf(record);
 		// Within a batch, take the chat spans first so that their parent sees them.
 		const ordered = [...spans.filter((span) => isChat(span)), ...spans.filter((span) => !isChat(span))];
@@ -93,13 +58,13 @@ export function parseCopilotOtelLines(
 				return; // its chat spans were counted
 			}
 			if (span.endMs === null) {
-				fail(lineNumber, 'span without a valid end time');
+				line.fail('span without a valid end time');
 				return;
 			}
-			events.push(toEvent(span, usage, chat, position.file, `${lineOffset}:${index}`));
+			events.push(toEvent(span, usage, chat, position.file, `${line.offset}:${index}`));
 		});
-	}
-	return { events, consumed: start, lines, malformed, issues, state: { chatTraces: [...chatTraces] } };
+	});
+	return { events, ...walk, state: { chatTraces: [...chatTraces] } };
 }
 
 interface Usage {
