@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from './seededRandom';
 
 /**
  * A deterministic generator of Claude Code transcripts with the real line mix: user prompts, tool
@@ -43,7 +44,7 @@ const projects = ['/home/dev/acme-api', '/home/dev/web-shop', '/home/dev/infra']
 const branches = ['main', 'feature/rate-limit', 'fix/login', 'chore/deps'];
 
 export function generateClaudeCorpus(options: CorpusOptions): GroundTruth {
-	const random = mulberry32(options.seed ?? 42);
+	const random = seededRandom(options.seed ?? 42);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 	const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 	const truth: GroundTruth = { inputTokens: 0, outputTokens: 0, cacheCreationTokens: 0, cacheReadTokens: 0, requests: 0, files: [], bytes: 0, lines: 0, usageLines: 0, malformedLines: 0 };
@@ -183,15 +184,4 @@ function iso(ms: number): string {
 function uuid(random: () => number): string {
 	const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
 	return `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
-}
-
-function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }

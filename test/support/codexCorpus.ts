@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from './seededRandom';
 
 /**
  * A deterministic generator of Codex rollout files: session meta, turn context, tool calls and their
@@ -17,14 +18,7 @@ export interface CodexTruth {
 }
 
 export function generateCodexCorpus(options: { codexHome: string; sessions: number; callsPerSession: number; end: number; days: number; seed: number }): CodexTruth {
-	let state = options.seed >>> 0;
-	const random = (): number => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
+	const random = seededRandom(options.seed);
 	const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 	const hex = (n: number): string => Array.from({ length: n }, () => Math.floor(random() * 16).toString(16)).join('');
 	const truth: CodexTruth = { inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0, requests: 0, bytes: 0, files: 0 };

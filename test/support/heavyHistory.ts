@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { seededRandom } from './seededRandom';
 import type { SourceId, UsageEvent } from '../../src/core/usage/usageEvent';
 import { EventLog } from '../../src/ledger/eventLog';
 
@@ -25,7 +26,7 @@ const projects = ['/home/dev/acme-api', '/home/dev/web-shop', '/home/dev/infra',
 const branches = ['main', 'feature/rate-limit', 'fix/login', 'chore/deps', 'feature/checkout', 'refactor/auth'];
 
 export function heavyHistory(options: HeavyHistoryOptions): UsageEvent[] {
-	const random = mulberry32(options.seed ?? 2026);
+	const random = seededRandom(options.seed ?? 2026);
 	const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 	const int = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 	const events: UsageEvent[] = [];
@@ -80,15 +81,4 @@ export function writeLedgerHistory(ledgerDir: string, events: readonly UsageEven
 	const log = new EventLog(path.join(ledgerDir, 'events.jsonl'));
 	log.readNew();
 	for (let offset = 0; offset < events.length; offset += 10_000) log.append(events.slice(offset, offset + 10_000));
-}
-
-function mulberry32(seed: number): () => number {
-	let state = seed >>> 0;
-	return () => {
-		state = (state + 0x6d2b79f5) >>> 0;
-		let t = state;
-		t = Math.imul(t ^ (t >>> 15), t | 1);
-		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-	};
 }
