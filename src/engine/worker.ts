@@ -3,7 +3,7 @@ import { dayReport } from '../core/report/reports';
 import { weekDashboard } from '../core/report/weekDashboard';
 import type { Ledger } from '../ledger/ledger';
 import type { Environment } from '../sources/logSource';
-import { createSources, openLedger, reportOptions } from './engine';
+import { openLedger, reportOptions } from './engine';
 import { capView } from './capEvaluation';
 import { readCapOverride } from './capState';
 import { describeSources } from './sourceStatus';
@@ -58,7 +58,7 @@ parentPort!.on('message', (message: ToWorker) => {
 						timeZone: options.calendar.timeZone,
 						stats,
 						diagnostics: ledger.diagnostics(),
-						roots: createSources(environment, settings, editor).flatMap((source) => source.roots),
+						roots: ledger.roots,
 						ledgerHome: ledger.home,
 						at: now,
 					},
@@ -95,7 +95,7 @@ parentPort!.on('message', (message: ToWorker) => {
 					...(message.week === null ? {} : { week: message.week }),
 					dailyCapUSD: settings.cap.dailyUSD,
 				});
-				const roots = createSources(environment, settings, editor).flatMap((source) => source.roots);
+				const roots = ledger.roots;
 				post({ type: 'dashboard', id: message.id, dashboard: { dashboard, roots } });
 			} catch (error) {
 				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });

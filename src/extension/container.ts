@@ -37,6 +37,7 @@ export class Container implements vscode.Disposable {
 	private reportedErrors = '';
 	private latest: Snapshot | undefined;
 	private readonly capNotifier: CapNotifier;
+	private storedFigure = '';
 
 	/** Milliseconds from activation to the stored figure in the status bar, and to the first fresh one. */
 	readonly timings: { storedShownMs: number; firstSnapshotMs: number | null; longestSnapshotWorkMs: number } = {
@@ -142,7 +143,12 @@ export class Container implements vscode.Disposable {
 		const stored = { today: snapshot.today, timeZone: snapshot.timeZone, at: snapshot.at, cap: snapshot.cap };
 		this.statusBar.update(stored);
 		this.capNotifier.onSnapshot(snapshot);
-		void this.store.save(stored);
+		// The stored figure only matters for the next activation: write it when it changed, not every poll.
+		const figure = `${stored.today.date}|${stored.today.costUSD}|${stored.today.requests}|${stored.cap.state}`;
+		if (figure !== this.storedFigure) {
+			this.storedFigure = figure;
+			void this.store.save(stored);
+		}
 		const roots = snapshot.roots.join('\n');
 		if (roots !== this.watchedRoots) {
 			this.watchedRoots = roots;

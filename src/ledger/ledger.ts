@@ -145,6 +145,11 @@ export class Ledger {
 			.map(([file, cursor]) => ({ file, source: cursor.source, malformed: cursor.malformed, issues: cursor.issues }));
 	}
 
+	/** The folders the sources read (watched by the editor, named in empty states). */
+	get roots(): string[] {
+		return [...new Set(this.options.sources.flatMap((source) => source.roots))];
+	}
+
 	get ledgerBytes(): number {
 		return this.log.bytes;
 	}
