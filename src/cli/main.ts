@@ -74,6 +74,9 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	if (!stats.ingested) {
 		io.err('token-ledger: warning: another process kept the ledger busy; showing what it holds without reading new records.\n');
 	}
+	if (ledger.damagedLines > 0) {
+		io.err(`token-ledger: warning: ${ledger.damagedLines} line(s) of the ledger in ${ledger.home} could not be read and were skipped; "token-ledger rebuild" recreates it from the sources.\n`);
+	}
 	const skipped = ledger.diagnostics();
 	if (skipped.length > 0 && args.command !== 'sources') {
 		const lines = skipped.reduce((sum, file) => sum + file.malformed, 0);

@@ -19,10 +19,6 @@ const flagModelInferred = 8;
 export class EventEncoder {
 	private readonly ids = new Map<string, number>();
 
-	get size(): number {
-		return this.ids.size;
-	}
-
 	/** Registers a string already defined in the file (read back by a decoder). */
 	adoptOne(value: string, id: number): void {
 		this.ids.set(value, id);

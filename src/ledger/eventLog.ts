@@ -27,10 +27,6 @@ export class EventLog {
 		return this.decoder.damaged;
 	}
 
-	get bytes(): number {
-		return this.offset;
-	}
-
 	readNew(): ReadResult {
 		let stat: fs.Stats;
 		try {

@@ -150,8 +150,9 @@ export class Ledger {
 		return [...new Set(this.options.sources.flatMap((source) => source.roots))];
 	}
 
-	get ledgerBytes(): number {
-		return this.log.bytes;
+	/** Ledger lines that could not be decoded (a damaged file); they are skipped, and reported. */
+	get damagedLines(): number {
+		return this.log.damagedLines;
 	}
 
 	private syncFromLog(): void {

@@ -235,6 +235,17 @@ describe('token-ledger CLI', () => {
 		assert.equal(JSON.parse(cli(['status', '--json', '--tz', 'UTC', '--daily-cap', '0']).stdout).cap.state, 'off');
 	});
 
+	it('skips and reports a damaged ledger line, and keeps the rest', () => {
+		const before = json<{ totals: Totals }>(['daily']).totals;
+		const events = path.join(process.env['TOKEN_LEDGER_HOME']!, 'events.jsonl');
+		const lines = fs.readFileSync(events, 'utf8').split('\n');
+		lines.splice(1, 0, '{"not": "a ledger row"');
+		fs.writeFileSync(events, lines.join('\n'));
+		const result = cli(['daily', '--json']);
+		assert.match(result.stderr, /warning: 1 line\(s\) of the ledger .* could not be read and were skipped; "token-ledger rebuild"/);
+		assert.deepEqual((JSON.parse(result.stdout) as { totals: Totals }).totals, before);
+	});
+
 	it('prints help', () => {
 		const result = cli(['--help']);
 		assert.equal(result.code, 0);
