@@ -9,7 +9,7 @@ import type { CapOverride } from '../core/budget/dailyCap';
 import { allowsNewRequests } from '../core/budget/dailyCap';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import type { CapView } from '../engine/capEvaluation';
-import { capView } from '../engine/capEvaluation';
+import { capView, capViewRange } from '../engine/capEvaluation';
 import { readCapOverride, writeCapOverride } from '../engine/capState';
 import type { EngineSettings } from '../engine/settings';
 import type { CliArgs } from './args';
@@ -19,6 +19,8 @@ import { describeSources } from '../engine/sourceStatus';
 import { cliEditorContext } from '../sources/registry';
 
 declare const TOKEN_LEDGER_VERSION: string;
+
+const todaysViews: ReadonlySet<CliArgs['command']> = new Set(['today', 'status', 'guard', 'cap']);
 
 interface Output {
 	out(text: string): void;
@@ -92,7 +94,8 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		...(args.since === undefined ? {} : { since: args.since }),
 		...(args.until === undefined ? {} : { until: args.until }),
 	};
-	const events = ledger.counted();
+	// Today's views read only the recent days they look at, so they stay fast however long the history.
+	const events = todaysViews.has(args.command) ? ledger.counted(capViewRange(now, base)) : args.command === 'sources' ? [] : ledger.counted();
 	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
 
 	switch (args.command) {

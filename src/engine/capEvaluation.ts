@@ -5,6 +5,7 @@ import { forecastCrossing, medianDailySpend, runawaySessions, usualHourlyRate } 
 import { priceUsage } from '../core/pricing/pricing';
 import type { ReportOptions } from '../core/report/reports';
 import { addDays } from '../core/time/zonedDate';
+import type { TimeRange } from '../core/usage/dedupe';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import type { EngineSettings } from './settings';
 
@@ -19,6 +20,19 @@ export interface CapView extends CapStatus {
 }
 
 const historyDays = 14;
+const dayMs = 86_400_000;
+
+/**
+ * The instants whose events the cap view (and today's report) read: the recent days it compares
+ * with and today, a day to spare either side. A long history costs nothing beyond these.
+ */
+export function capViewRange(now: number, options: Pick<ReportOptions, 'calendar'>): TimeRange {
+	const today = options.calendar.dateKey(now);
+	return {
+		from: options.calendar.startOfDay(addDays(today, -historyDays)) - dayMs,
+		to: options.calendar.startOfDay(addDays(today, 1)) + dayMs,
+	};
+}
 
 /** Today's spend against the cap, the forecast and runaway sessions, from the ledger's events. */
 export function capView(events: readonly UsageEvent[], settings: EngineSettings, override: CapOverride | undefined, now: number, options: ReportOptions): CapView {

@@ -1,10 +1,11 @@
 import { parentPort } from 'node:worker_threads';
 import { dayReport } from '../core/report/reports';
-import { weekDashboard } from '../core/report/weekDashboard';
+import type { WeekDashboardOptions } from '../core/report/weekDashboard';
+import { weekDashboard, weekDashboardRange } from '../core/report/weekDashboard';
 import type { Ledger } from '../ledger/ledger';
 import type { Environment } from '../sources/logSource';
 import { openLedger, reportOptions } from './engine';
-import { capView } from './capEvaluation';
+import { capView, capViewRange } from './capEvaluation';
 import { readCapOverride } from './capState';
 import { describeSources } from './sourceStatus';
 import type { EditorContext } from '../sources/registry';
@@ -47,8 +48,9 @@ parentPort!.on('message', (message: ToWorker) => {
 				const stats = message.rebuild ? ledger.rebuild() : ledger.refresh();
 				const options = reportOptions(settings);
 				const now = Date.now();
-				const today = dayReport(ledger.counted(), { ...options, date: options.calendar.dateKey(now) });
-				const cap = capView(ledger.counted(), settings, readCapOverride(ledger.home), now, options);
+				const recent = ledger.counted(capViewRange(now, options));
+				const today = dayReport(recent, { ...options, date: options.calendar.dateKey(now) });
+				const cap = capView(recent, settings, readCapOverride(ledger.home), now, options);
 				post({
 					type: 'snapshot',
 					id: message.id,
@@ -88,13 +90,17 @@ parentPort!.on('message', (message: ToWorker) => {
 			}
 			try {
 				// Aggregated here, next to the events: only the week's figures cross to the extension host.
-				const dashboard = weekDashboard(ledger.counted(), {
-					...reportOptions(settings),
+				const report = reportOptions(settings);
+				const oldest = ledger.oldestCounted(report.sources);
+				const options: WeekDashboardOptions = {
+					...report,
 					weekStart: settings.weekStart,
 					now: Date.now(),
 					...(message.week === null ? {} : { week: message.week }),
 					dailyCapUSD: settings.cap.dailyUSD,
-				});
+					...(oldest === undefined ? {} : { oldest }),
+				};
+				const dashboard = weekDashboard(ledger.counted(weekDashboardRange(options)), options);
 				const roots = ledger.roots;
 				post({ type: 'dashboard', id: message.id, dashboard: { dashboard, roots } });
 			} catch (error) {

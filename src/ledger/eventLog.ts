@@ -1,6 +1,19 @@
 import * as fs from 'node:fs';
 import type { UsageEvent } from '../core/usage/usageEvent';
+import { hashBytes } from './cursorState';
 import { EventDecoder, EventEncoder } from './eventCodec';
+
+/** How far the log was read: enough for another process to go on from there, if the file is still that one. */
+export interface LogPosition {
+	readonly identity: string;
+	readonly offset: number;
+	/** Hash of the log's first bytes (up to `headBytes`): an inode number can be reused by a later file. */
+	readonly headHash: string;
+	/** The string table defined by the lines before `offset`. */
+	readonly strings: readonly string[];
+}
+
+const headBytes = 4096;
 
 export interface ReadResult {
 	/** True when the file was replaced (a rebuild): everything read before is void. */
@@ -25,6 +38,38 @@ export class EventLog {
 
 	get damagedLines(): number {
 		return this.decoder.damaged;
+	}
+
+	/** Where reading stands now; undefined before anything was read. */
+	position(): LogPosition | undefined {
+		if (this.identity === '' || this.offset === 0) return undefined;
+		return {
+			identity: this.identity,
+			offset: this.offset,
+			headHash: hashBytes(readRange(this.file, 0, Math.min(headBytes, this.offset))),
+			strings: [...this.decoder.strings],
+		};
+	}
+
+	/**
+	 * Goes on from a position recorded earlier (by a snapshot), when the file is still the one it
+	 * describes; returns false, changing nothing, when it is not.
+	 */
+	resume(position: LogPosition): boolean {
+		if (this.offset !== 0) return false;
+		try {
+			const stat = fs.statSync(this.file);
+			if (`${stat.dev}:${stat.ino}` !== position.identity || stat.size < position.offset) return false;
+			if (hashBytes(readRange(this.file, 0, Math.min(headBytes, position.offset))) !== position.headHash) return false;
+		} catch {
+			return false;
+		}
+		this.restart(position.identity);
+		this.offset = position.offset;
+		position.strings.forEach((value, id) => {
+			this.decoder.strings[id] = value;
+		});
+		return true;
 	}
 
 	readNew(): ReadResult {
@@ -124,7 +169,11 @@ export class EventLog {
 }
 
 export function readRange(file: string, offset: number, length: number): Buffer {
-	const buffer = Buffer.allocUnsafe(length);
+	return readRangeInto(file, offset, length, Buffer.allocUnsafe(length));
+}
+
+/** Reads `length` bytes at `offset` into the start of `buffer`; returns the part filled (shorter at the end of the file). */
+export function readRangeInto(file: string, offset: number, length: number, buffer: Buffer): Buffer {
 	const fd = fs.openSync(file, 'r');
 	try {
 		let filled = 0;
@@ -133,7 +182,7 @@ export function readRange(file: string, offset: number, length: number): Buffer 
 			if (read === 0) break;
 			filled += read;
 		}
-		return filled === length ? buffer : buffer.subarray(0, filled);
+		return buffer.subarray(0, filled);
 	} finally {
 		fs.closeSync(fd);
 	}

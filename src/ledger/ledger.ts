@@ -1,14 +1,16 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { TimeRange } from '../core/usage/dedupe';
 import { DedupeIndex } from '../core/usage/dedupe';
-import type { UsageEvent } from '../core/usage/usageEvent';
+import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LinesReader, LogSource, ParsedRecords, SourceReader } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
-import { EventLog, readRange } from './eventLog';
+import { EventLog, readRange, readRangeInto } from './eventLog';
 import { FileLock } from './fileLock';
+import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
 
 export interface RefreshStats {
 	/** Source files looked at (a stat each). */
@@ -43,9 +45,12 @@ export interface LedgerOptions {
 	 * process sets it, because some tools write their database all the time (Cursor's UI state).
 	 */
 	readonly databaseIntervalMs?: number;
+	/** How much the event log must grow before the index snapshot is rewritten (default 256 KiB). */
+	readonly snapshotAfterBytes?: number;
 }
 
 const chunkBytes = 8 * 1024 * 1024;
+const emptyBuffer = Buffer.alloc(0);
 const headBytes = 1024;
 /**
  * During a long scan, what was read is stored (with its cursors) every so many events or seconds:
@@ -53,6 +58,13 @@ const headBytes = 1024;
  */
 const flushEvents = 20_000;
 const flushMs = 1_000;
+/**
+ * A new index snapshot is written once the log has grown past the last one by this many bytes and
+ * by this share of the log: a later start then decodes at most that much of the log, and the
+ * snapshot is not rewritten for every few new lines.
+ */
+const snapshotAfterBytes = 256 * 1024;
+const snapshotAfterShare = 0.05;
 
 /**
  * The durable, incremental store of usage events, shared by the extension and the CLI.
@@ -67,9 +79,14 @@ export class Ledger {
 	private readonly log: EventLog;
 	private readonly cursorsFile: string;
 	private readonly lock: FileLock;
+	private readonly snapshotFile: string;
 	private index = new DedupeIndex();
-	private countedCache: UsageEvent[] | undefined;
 	private cursors: CursorState = { version: 1, files: {} };
+	/** Log offset covered by the snapshot on disk, as far as this process knows. */
+	private snapshotOffset = 0;
+	private snapshotTried = false;
+	private fromSnapshot = false;
+	private readBuffer = emptyBuffer;
 
 	constructor(private readonly options: LedgerOptions) {
 		this.home = options.home;
@@ -77,6 +94,7 @@ export class Ledger {
 		this.log = new EventLog(path.join(this.home, 'events.jsonl'));
 		this.cursorsFile = path.join(this.home, 'cursors.json');
 		this.lock = new FileLock(path.join(this.home, 'ingest.lock'));
+		this.snapshotFile = path.join(this.home, 'index.snapshot');
 	}
 
 	/** Reads what other processes stored, then ingests new source bytes. */
@@ -91,6 +109,7 @@ export class Ledger {
 			this.syncFromLog();
 			this.cursors = loadCursorState(this.cursorsFile);
 			const stats = this.ingest(this.cursors);
+			this.saveSnapshotIfDue();
 			return { ...stats, durationMs: Date.now() - started, ingested: true };
 		} finally {
 			this.lock.release();
@@ -118,7 +137,6 @@ export class Ledger {
 				return !known;
 			});
 			this.index = new DedupeIndex();
-			this.countedCache = undefined;
 			for (const event of orphans) this.index.add(event);
 			const cursors: CursorState = { version: 1, files: {} };
 			const stats = this.ingest(cursors, { write: false });
@@ -126,16 +144,25 @@ export class Ledger {
 			saveCursorState(this.cursorsFile, cursors);
 			this.cursors = cursors;
 			this.syncFromLog();
+			this.snapshotOffset = 0;
+			this.saveSnapshotIfDue();
 			return { ...stats, eventsStored: this.index.size, durationMs: Date.now() - started, ingested: true };
 		} finally {
 			this.lock.release();
 		}
 	}
 
-	/** The requests that count, each once. */
-	counted(): readonly UsageEvent[] {
-		this.countedCache ??= this.index.counted();
-		return this.countedCache;
+	/**
+	 * The requests that count, each once; only those in `range` when given (views of a day or a week
+	 * then cost only what they show, however long the history).
+	 */
+	counted(range?: TimeRange): UsageEvent[] {
+		return this.index.counted(range);
+	}
+
+	/** When the earliest request that counts was made (of the given sources); undefined when none. */
+	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
+		return this.index.oldestCounted(sources);
 	}
 
 	/** Files with lines that could not be used, with the first few reasons. */
@@ -150,19 +177,49 @@ export class Ledger {
 		return [...new Set(this.options.sources.flatMap((source) => source.roots))];
 	}
 
+	/** Whether this process started from the index snapshot rather than decoding the whole event log. */
+	get startedFromSnapshot(): boolean {
+		return this.fromSnapshot;
+	}
+
 	/** Ledger lines that could not be decoded (a damaged file); they are skipped, and reported. */
 	get damagedLines(): number {
 		return this.log.damagedLines;
 	}
 
 	private syncFromLog(): void {
+		if (!this.snapshotTried) {
+			this.snapshotTried = true;
+			this.loadSnapshot();
+		}
 		const { reset, events } = this.log.readNew();
 		if (reset) {
 			this.index = new DedupeIndex();
-			this.countedCache = undefined;
+			this.snapshotOffset = 0;
 		}
-		for (const event of events) {
-			if (this.index.add(event)) this.countedCache = undefined;
+		for (const event of events) this.index.add(event);
+	}
+
+	/** Starts from the snapshot when it matches the log: only the log's newer lines are then decoded. */
+	private loadSnapshot(): void {
+		const snapshot = readIndexSnapshot(this.snapshotFile);
+		if (snapshot === undefined || !this.log.resume(snapshot.log)) return;
+		this.index = DedupeIndex.fromColumns(snapshot.columns);
+		this.snapshotOffset = snapshot.log.offset;
+		this.fromSnapshot = true;
+	}
+
+	/** Called with the lock held, when the index holds exactly the log's complete lines. */
+	private saveSnapshotIfDue(): void {
+		const position = this.log.position();
+		if (position === undefined) return;
+		const grown = position.offset - this.snapshotOffset;
+		if (grown <= 0 || grown < (this.options.snapshotAfterBytes ?? snapshotAfterBytes) || grown < position.offset * snapshotAfterShare) return;
+		try {
+			writeIndexSnapshot(this.snapshotFile, { log: position, columns: this.index.columns() });
+			this.snapshotOffset = position.offset;
+		} catch {
+			// Only a cache: the log alone gives the same figures, a little more slowly.
 		}
 	}
 
@@ -183,15 +240,16 @@ export class Ledger {
 		const flush = (): void => {
 			flushedAt = Date.now();
 			// Streamed fragments of one response usually arrive together: store only the best copy of each
-			// key this batch changed, so the ledger does not fill with superseded fragments.
-			const changed = new Set<string>();
+			// key this batch changed (the last winner of its row), so the ledger does not fill with
+			// superseded fragments.
+			const winners = new Map<number, UsageEvent>();
 			for (const event of fresh) {
-				if (this.index.add(event)) changed.add(event.key);
+				const row = this.index.store(event);
+				if (row >= 0) winners.set(row, event);
 			}
 			fresh = [];
-			const toStore = [...changed].map((key) => this.index.get(key)!);
+			const toStore = [...winners.values()];
 			eventsStored += toStore.length;
-			if (toStore.length > 0) this.countedCache = undefined;
 			if (options.write) {
 				this.log.append(toStore);
 				if (changedCursors) saveCursorState(this.cursorsFile, cursors);
@@ -256,6 +314,7 @@ export class Ledger {
 				if (fresh.length >= flushEvents || (fresh.length > 0 && Date.now() - flushedAt > flushMs)) flush();
 			}
 		}
+		this.readBuffer = emptyBuffer; // a long-lived process does not keep the largest chunk it read
 		for (const file of Object.keys(cursors.files)) {
 			if (!listed.has(file)) {
 				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
@@ -283,13 +342,18 @@ export class Ledger {
 		const start = cursor.offset;
 		const size = stat.size;
 		let chunk = chunkBytes;
+		let head: { length: number; hash: string } | undefined;
 		while (cursor.offset < size) {
 			const length = Math.min(chunk, size - cursor.offset);
 			let bytes: Buffer;
 			try {
-				bytes = readRange(file, cursor.offset, length);
+				bytes = this.readChunk(file, cursor.offset, length);
 			} catch {
 				break; // vanished or unreadable now; try again next refresh
+			}
+			if (cursor.offset === 0) {
+				const headLength = Math.min(headBytes, bytes.length);
+				head = { length: headLength, hash: hashBytes(bytes.subarray(0, headLength)) };
 			}
 			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
 			if (result.state !== undefined) cursor.state = result.state;
@@ -310,9 +374,21 @@ export class Ledger {
 		cursor.mtimeMs = stat.mtimeMs;
 		if (cursor.headLength < headBytes && cursor.offset > cursor.headLength) {
 			cursor.headLength = Math.min(headBytes, cursor.offset);
-			cursor.headHash = hashBytes(readRange(file, 0, cursor.headLength));
+			cursor.headHash = head?.length === cursor.headLength ? head.hash : hashBytes(readRange(file, 0, cursor.headLength));
 		}
 		return cursor.offset - start;
+	}
+
+	/**
+	 * Reads into one buffer reused across files: a first scan reads hundreds of megabytes, and a fresh
+	 * buffer per file would leave that much garbage for the collector. Parsers keep no reference to
+	 * the bytes they are given.
+	 */
+	private readChunk(file: string, offset: number, length: number): Buffer {
+		if (this.readBuffer.length < length) {
+			this.readBuffer = Buffer.allocUnsafe(Math.max(length, Math.min(chunkBytes, this.readBuffer.length * 2)));
+		}
+		return readRangeInto(file, offset, length, this.readBuffer);
 	}
 }
 

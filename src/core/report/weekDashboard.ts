@@ -10,6 +10,7 @@ import type {
 } from '../../shared/viewModels';
 import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
 import { addDays, weekStartOf } from '../time/zonedDate';
+import type { TimeRange } from '../usage/dedupe';
 import type { UsageEvent } from '../usage/usageEvent';
 import type { DailyRow, ReportOptions } from './reports';
 import { dailyReport, sessionsReport } from './reports';
@@ -24,6 +25,11 @@ export interface WeekDashboardOptions extends Omit<ReportOptions, 'since' | 'unt
 	readonly week?: DateKey;
 	/** The user's daily cap in USD, or null when none is set. */
 	readonly dailyCapUSD: number | null;
+	/**
+	 * When the earliest request that counts was made (UTC ms), for a caller that passes only the
+	 * events of `weekDashboardRange`; found among the events when absent.
+	 */
+	readonly oldest?: number;
 }
 
 const dayMs = 86_400_000;
@@ -36,10 +42,22 @@ const dayMs = 86_400_000;
  * and days, assistants, models, projects, branches and sessions add up to them. Pure: the caller
  * passes the events (counted once each), the prices, the calendar and the time.
  */
-export function weekDashboard(events: readonly UsageEvent[], options: WeekDashboardOptions): WeekDashboard {
-	const { calendar, weekStart, now } = options;
-	const base: ReportOptions = { calendar: options.calendar, prices: options.prices, ...(options.sources === undefined ? {} : { sources: options.sources }) };
+/** The days a dashboard shows, and the instants whose events it needs. */
+interface WeekWindow {
+	readonly today: DateKey;
+	readonly current: DateKey;
+	readonly start: DateKey;
+	readonly end: DateKey;
+	readonly previous: DateKey;
+	readonly days: readonly DateKey[];
+	/** From the previous week's start to the shown week's end, a day to spare either side. */
+	readonly needed: TimeRange;
+	/** The shown week, a day to spare either side. */
+	readonly shown: TimeRange;
+}
 
+function weekWindow(options: WeekDashboardOptions): WeekWindow {
+	const { calendar, weekStart, now } = options;
 	const today = calendar.dateKey(now);
 	const current = weekStartOf(today, weekStart);
 	const requested = options.week === undefined ? current : weekStartOf(options.week, weekStart);
@@ -47,22 +65,44 @@ export function weekDashboard(events: readonly UsageEvent[], options: WeekDashbo
 	const end = addDays(start, 6);
 	const previous = addDays(start, -7);
 	const days = Array.from({ length: 7 }, (_, index) => addDays(start, index));
-
-	// One pass over the whole history: keep the two weeks involved and find the oldest request. The
-	// cut is by instant with a day to spare either side; the reports below then place every event by
+	// The cut is by instant with a day to spare either side; the reports then place every event by
 	// its local date exactly as the CLI does.
-	const shownFrom = calendar.startOfDay(start) - dayMs;
-	const from = calendar.startOfDay(previous) - dayMs;
 	const to = calendar.startOfDay(addDays(end, 1)) + dayMs;
+	return {
+		today,
+		current,
+		start,
+		end,
+		previous,
+		days,
+		needed: { from: calendar.startOfDay(previous) - dayMs, to },
+		shown: { from: calendar.startOfDay(start) - dayMs, to },
+	};
+}
+
+/**
+ * The instants whose events a dashboard reads: a caller with a long history passes only these (and
+ * `oldest`), since the dashboard does not look further.
+ */
+export function weekDashboardRange(options: WeekDashboardOptions): TimeRange {
+	return weekWindow(options).needed;
+}
+
+export function weekDashboard(events: readonly UsageEvent[], options: WeekDashboardOptions): WeekDashboard {
+	const { calendar, weekStart, now } = options;
+	const base: ReportOptions = { calendar: options.calendar, prices: options.prices, ...(options.sources === undefined ? {} : { sources: options.sources }) };
+	const { today, current, start, end, previous, days, needed, shown: shownRange } = weekWindow(options);
+
+	// One pass: keep the two weeks involved and find the oldest request (unless the caller knows it).
 	const near: UsageEvent[] = [];
 	const shown: UsageEvent[] = [];
-	let oldest = Number.POSITIVE_INFINITY;
+	let oldest = options.oldest ?? Number.POSITIVE_INFINITY;
 	for (const event of events) {
 		if (options.sources !== undefined && !options.sources.has(event.source)) continue;
 		if (event.timestamp < oldest) oldest = event.timestamp;
-		if (event.timestamp < from || event.timestamp >= to) continue;
+		if (event.timestamp < needed.from || event.timestamp >= needed.to) continue;
 		near.push(event);
-		if (event.timestamp >= shownFrom) shown.push(event);
+		if (event.timestamp >= shownRange.from) shown.push(event);
 	}
 
 	// A daily report limited to one week sums the same events in the same order as that week's

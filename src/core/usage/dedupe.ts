@@ -1,5 +1,8 @@
-import type { UsageEvent } from './usageEvent';
+import type { SourceId, TokenCounts, UsageEvent } from './usageEvent';
 import { totalTokens } from './usageEvent';
+
+/** What decides between two copies of one request. */
+export type CopyRank = TokenCounts & Pick<UsageEvent, 'sidechain' | 'hasSpeed' | 'reportedCostUSD'>;
 
 /**
  * Which copy of one request counts, whatever order the copies arrive in.
@@ -10,7 +13,7 @@ import { totalTokens } from './usageEvent';
  * larger cost the tool recorded. Because the winner does not
  * depend on arrival order, an incremental ledger and a full rebuild count the same.
  */
-export function isBetterCopy(candidate: UsageEvent, kept: UsageEvent): boolean {
+export function isBetterCopy(candidate: CopyRank, kept: CopyRank): boolean {
 	if (candidate.sidechain !== kept.sidechain) {
 		return !candidate.sidechain;
 	}
@@ -26,90 +29,545 @@ export function isBetterCopy(candidate: UsageEvent, kept: UsageEvent): boolean {
 	return (candidate.reportedCostUSD ?? -1) > (kept.reportedCostUSD ?? -1);
 }
 
+/** An instant range, `from` included and `to` excluded (UTC milliseconds). */
+export interface TimeRange {
+	readonly from: number;
+	readonly to: number;
+}
+
+/**
+ * The index as plain arrays: what a snapshot on disk stores and what `DedupeIndex.fromColumns`
+ * takes back. Row r's tokens are `tokens[r * 6 …]` in `tokenFields` order, its strings
+ * `refs[r * 6 …]` (numbers into `strings`) in `refFields` order; its key and message id are UTF-8
+ * ranges of `text`. A missing recorded cost or credit amount is NaN.
+ */
+export interface DedupeColumns {
+	readonly rows: number;
+	readonly strings: readonly string[];
+	readonly timestamp: Float64Array;
+	readonly tokens: Float64Array;
+	readonly refs: Uint32Array;
+	readonly flags: Uint8Array;
+	readonly reportedCost: Float64Array;
+	readonly reportedCredits: Float64Array;
+	readonly keyStart: Uint32Array;
+	readonly keyLength: Uint32Array;
+	readonly messageStart: Uint32Array;
+	readonly messageLength: Uint32Array;
+	readonly text: Uint8Array;
+}
+
+const tokensPerRow = 6;
+const refsPerRow = 6;
+const refSource = 0;
+const refModel = 1;
+const refSession = 2;
+const refProject = 3;
+const refBranch = 4;
+const refFile = 5;
+const flagSidechain = 1;
+const flagSpeed = 2;
+const flagEstimated = 4;
+const flagModelInferred = 8;
+const noRow = -1;
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
 /**
  * Holds the best copy of every request and answers which requests count.
  *
  * Besides exact key collisions there is one cross-key rule: a sidechain entry that replays a message
  * id already seen under another request id (Claude's `/btw` side questions replay parent messages) is
  * a duplicate. Main-thread entries with distinct request ids all count.
+ *
+ * The copies live in columns (typed arrays, keys as UTF-8 bytes, repeated strings numbered) rather
+ * than as one object per request: about 130 bytes per request instead of several hundred, almost
+ * nothing for the garbage collector to trace, and a layout that a snapshot writes and reads back
+ * without decoding. Events are built as objects only when asked for, and only for the range asked.
  */
 export class DedupeIndex {
-	private readonly best = new Map<string, UsageEvent>();
-	/** Message id → its key, or its keys once a second key appears (rare: most ids have one). */
-	private readonly keysByMessage = new Map<string, string | string[]>();
+	private rows = 0;
+	private capacity: number;
+	private timestamp: Float64Array;
+	private tokens: Float64Array;
+	private refs: Uint32Array;
+	private flags: Uint8Array;
+	private reportedCost: Float64Array;
+	private reportedCredits: Float64Array;
+	private keyStart: Uint32Array;
+	private keyLength: Uint32Array;
+	private messageStart: Uint32Array;
+	private messageLength: Uint32Array;
+	private keyHash: Int32Array;
+	private messageHash: Int32Array;
+	/** Row + 1 of the next row with the same message id (0: none). */
+	private nextSameMessage: Int32Array;
+	private text: Uint8Array;
+	private textLength = 0;
+	/** Open addressing over keys: row + 1, 0 for an empty slot. */
+	private keySlots: Int32Array;
+	/** Open addressing over message ids: row + 1 of the first row with that id. */
+	private messageSlots: Int32Array;
+	private readonly strings: string[] = [];
+	private readonly stringIds = new Map<string, number>();
+	private scratch = new Uint8Array(256);
+	/** The hash `keyToScratch` computed last. */
+	private lookupHash = 0;
+
+	constructor(capacity = 1024) {
+		this.capacity = Math.max(16, capacity);
+		this.timestamp = new Float64Array(this.capacity);
+		this.tokens = new Float64Array(this.capacity * tokensPerRow);
+		this.refs = new Uint32Array(this.capacity * refsPerRow);
+		this.flags = new Uint8Array(this.capacity);
+		this.reportedCost = new Float64Array(this.capacity);
+		this.reportedCredits = new Float64Array(this.capacity);
+		this.keyStart = new Uint32Array(this.capacity);
+		this.keyLength = new Uint32Array(this.capacity);
+		this.messageStart = new Uint32Array(this.capacity);
+		this.messageLength = new Uint32Array(this.capacity);
+		this.keyHash = new Int32Array(this.capacity);
+		this.messageHash = new Int32Array(this.capacity);
+		this.nextSameMessage = new Int32Array(this.capacity);
+		this.text = new Uint8Array(this.capacity * 64);
+		this.keySlots = new Int32Array(slotCount(this.capacity));
+		this.messageSlots = new Int32Array(slotCount(this.capacity));
+	}
+
+	/** An index over columns a snapshot stored; the arrays are taken over, not copied. */
+	static fromColumns(columns: DedupeColumns): DedupeIndex {
+		const index = new DedupeIndex(0);
+		const rows = columns.rows;
+		index.rows = rows;
+		index.capacity = rows;
+		index.timestamp = columns.timestamp;
+		index.tokens = columns.tokens;
+		index.refs = columns.refs;
+		index.flags = columns.flags;
+		index.reportedCost = columns.reportedCost;
+		index.reportedCredits = columns.reportedCredits;
+		index.keyStart = columns.keyStart;
+		index.keyLength = columns.keyLength;
+		index.messageStart = columns.messageStart;
+		index.messageLength = columns.messageLength;
+		index.text = columns.text;
+		index.textLength = columns.text.length;
+		for (const value of columns.strings) index.stringId(value);
+		index.keyHash = new Int32Array(rows);
+		index.messageHash = new Int32Array(rows);
+		index.nextSameMessage = new Int32Array(rows);
+		index.keySlots = new Int32Array(slotCount(rows));
+		index.messageSlots = new Int32Array(slotCount(rows));
+		for (let row = 0; row < rows; row++) {
+			const start = index.keyStart[row]!;
+			index.keyHash[row] = hashOf(index.text, start, start + index.keyLength[row]!);
+			index.placeKey(row);
+			if (index.messageLength[row]! > 0) {
+				const from = index.messageStart[row]!;
+				index.messageHash[row] = hashOf(index.text, from, from + index.messageLength[row]!);
+				index.linkMessage(row);
+			}
+		}
+		return index;
+	}
 
 	get size(): number {
-		return this.best.size;
+		return this.rows;
+	}
+
+	/** The used part of every column, for a snapshot (views, not copies: write them before adding). */
+	columns(): DedupeColumns {
+		const rows = this.rows;
+		return {
+			rows,
+			strings: this.strings,
+			timestamp: this.timestamp.subarray(0, rows),
+			tokens: this.tokens.subarray(0, rows * tokensPerRow),
+			refs: this.refs.subarray(0, rows * refsPerRow),
+			flags: this.flags.subarray(0, rows),
+			reportedCost: this.reportedCost.subarray(0, rows),
+			reportedCredits: this.reportedCredits.subarray(0, rows),
+			keyStart: this.keyStart.subarray(0, rows),
+			keyLength: this.keyLength.subarray(0, rows),
+			messageStart: this.messageStart.subarray(0, rows),
+			messageLength: this.messageLength.subarray(0, rows),
+			text: this.text.subarray(0, this.textLength),
+		};
 	}
 
 	/** Returns true when the event is new or replaces a worse copy, i.e. when it is worth storing. */
 	add(event: UsageEvent): boolean {
-		const kept = this.best.get(event.key);
-		if (kept === undefined) {
-			this.best.set(event.key, event);
-			if (event.messageId !== '') {
-				const keys = this.keysByMessage.get(event.messageId);
-				if (keys === undefined) {
-					this.keysByMessage.set(event.messageId, event.key);
-				} else if (typeof keys === 'string') {
-					this.keysByMessage.set(event.messageId, [keys, event.key]);
-				} else {
-					keys.push(event.key);
-				}
-			}
-			return true;
+		return this.store(event) !== noRow;
+	}
+
+	/**
+	 * `add`, returning the row the event now holds, or -1 when a copy at least as good was there. The
+	 * caller that keeps the winning events by row knows what to write without asking the index again.
+	 */
+	store(event: UsageEvent): number {
+		const key = event.key;
+		const keyBytes = this.keyToScratch(key);
+		const hash = this.lookupHash;
+		const found = keyBytes < 0 ? this.findAsciiKey(key, hash) : this.findKey(this.scratch, keyBytes, hash);
+		if (found !== noRow) {
+			if (!isBetterCopy(event, this.rankOf(found))) return noRow;
+			this.writeRow(found, event);
+			return found;
 		}
-		if (isBetterCopy(event, kept)) {
-			this.best.set(event.key, event);
-			return true;
+		if (this.rows === this.capacity) this.grow();
+		const row = this.rows++;
+		const length = keyBytes < 0 ? key.length : keyBytes;
+		this.ensureText(length + event.messageId.length * 3);
+		const start = this.textLength;
+		if (keyBytes < 0) {
+			for (let i = 0; i < length; i++) this.text[start + i] = key.charCodeAt(i);
+		} else {
+			this.text.set(this.scratch.subarray(0, length), start);
 		}
-		return false;
+		this.textLength += length;
+		this.keyStart[row] = start;
+		this.keyLength[row] = length;
+		this.keyHash[row] = hash;
+		this.placeKey(row);
+		this.nextSameMessage[row] = 0;
+		this.messageLength[row] = 0;
+		if (event.messageId !== '') this.storeMessageId(row, event.messageId);
+		this.writeRow(row, event);
+		return row;
 	}
 
 	/** The best copy stored under a key. */
 	get(key: string): UsageEvent | undefined {
-		return this.best.get(key);
+		const keyBytes = this.keyToScratch(key);
+		const row = keyBytes < 0 ? this.findAsciiKey(key, this.lookupHash) : this.findKey(this.scratch, keyBytes, this.lookupHash);
+		return row === noRow ? undefined : this.eventAt(row);
 	}
 
 	/** The best copy of every key, replays included: what a rewritten ledger must keep. */
 	all(): UsageEvent[] {
-		return [...this.best.values()];
+		const result: UsageEvent[] = [];
+		for (let row = 0; row < this.rows; row++) result.push(this.eventAt(row));
+		return result;
 	}
 
-	/** The events that count, each request once. */
-	counted(): UsageEvent[] {
+	/** The events that count, each request once, in the order they were first seen; optionally only those in a range. */
+	counted(range?: TimeRange): UsageEvent[] {
 		const result: UsageEvent[] = [];
-		for (const event of this.best.values()) {
-			if (this.isSidechainReplay(event)) {
-				continue;
-			}
-			result.push(event);
+		const from = range?.from ?? Number.NEGATIVE_INFINITY;
+		const to = range?.to ?? Number.POSITIVE_INFINITY;
+		for (let row = 0; row < this.rows; row++) {
+			const timestamp = this.timestamp[row]!;
+			if (timestamp < from || timestamp >= to) continue;
+			if (this.isSidechainReplay(row)) continue;
+			result.push(this.eventAt(row));
 		}
 		return result;
 	}
 
-	private isSidechainReplay(event: UsageEvent): boolean {
-		if (!event.sidechain || event.messageId === '') {
+	/** The earliest request that counts, of the given sources (all when omitted); undefined when none. */
+	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
+		let oldest = Number.POSITIVE_INFINITY;
+		for (let row = 0; row < this.rows; row++) {
+			const timestamp = this.timestamp[row]!;
+			if (timestamp >= oldest) continue;
+			if (sources !== undefined && !sources.has(this.strings[this.refs[row * refsPerRow + refSource]!] as SourceId)) continue;
+			if (this.isSidechainReplay(row)) continue;
+			oldest = timestamp;
+		}
+		return Number.isFinite(oldest) ? oldest : undefined;
+	}
+
+	private isSidechainReplay(row: number): boolean {
+		if ((this.flags[row]! & flagSidechain) === 0 || this.messageLength[row] === 0) {
 			return false;
 		}
-		const keys = this.keysByMessage.get(event.messageId);
-		if (keys === undefined || typeof keys === 'string') {
-			return false;
-		}
-		for (const key of keys) {
-			if (key === event.key) {
-				continue;
-			}
-			const other = this.best.get(key);
-			if (other === undefined) {
-				continue;
-			}
+		const head = this.findMessage(this.text, this.messageStart[row]!, this.messageLength[row]!, this.messageHash[row]!);
+		let rank: CopyRank | undefined;
+		for (let other = head; other !== noRow; other = this.nextSameMessage[other]! - 1) {
+			if (other === row) continue;
 			// Any main-thread copy makes the sidechain copy a replay. Among sidechain-only copies one
 			// must survive: the best, with the smaller key breaking ties so the choice is stable.
-			if (!other.sidechain || isBetterCopy(other, event) || (!isBetterCopy(event, other) && key < event.key)) {
-				return true;
-			}
+			if ((this.flags[other]! & flagSidechain) === 0) return true;
+			rank ??= this.rankOf(row);
+			const otherRank = this.rankOf(other);
+			if (isBetterCopy(otherRank, rank)) return true;
+			if (!isBetterCopy(rank, otherRank) && this.keyAt(other) < this.keyAt(row)) return true;
 		}
 		return false;
 	}
+
+	private writeRow(row: number, event: UsageEvent): void {
+		this.timestamp[row] = event.timestamp;
+		const t = row * tokensPerRow;
+		this.tokens[t] = event.inputTokens;
+		this.tokens[t + 1] = event.outputTokens;
+		this.tokens[t + 2] = event.cacheWrite5mTokens;
+		this.tokens[t + 3] = event.cacheWrite1hTokens;
+		this.tokens[t + 4] = event.cacheReadTokens;
+		this.tokens[t + 5] = event.reasoningTokens;
+		const r = row * refsPerRow;
+		this.refs[r + refSource] = this.stringId(event.source);
+		this.refs[r + refModel] = this.stringId(event.model);
+		this.refs[r + refSession] = this.stringId(event.sessionId);
+		this.refs[r + refProject] = this.stringId(event.project);
+		this.refs[r + refBranch] = this.stringId(event.branch);
+		this.refs[r + refFile] = this.stringId(event.file);
+		this.flags[row] =
+			(event.sidechain ? flagSidechain : 0) |
+			(event.hasSpeed ? flagSpeed : 0) |
+			(event.estimated ? flagEstimated : 0) |
+			(event.modelInferred ? flagModelInferred : 0);
+		this.reportedCost[row] = event.reportedCostUSD ?? Number.NaN;
+		this.reportedCredits[row] = event.reportedCredits ?? Number.NaN;
+	}
+
+	private rankOf(row: number): CopyRank {
+		const t = row * tokensPerRow;
+		const flags = this.flags[row]!;
+		const cost = this.reportedCost[row]!;
+		return {
+			inputTokens: this.tokens[t]!,
+			outputTokens: this.tokens[t + 1]!,
+			cacheWrite5mTokens: this.tokens[t + 2]!,
+			cacheWrite1hTokens: this.tokens[t + 3]!,
+			cacheReadTokens: this.tokens[t + 4]!,
+			reasoningTokens: this.tokens[t + 5]!,
+			sidechain: (flags & flagSidechain) !== 0,
+			hasSpeed: (flags & flagSpeed) !== 0,
+			reportedCostUSD: Number.isNaN(cost) ? null : cost,
+		};
+	}
+
+	private eventAt(row: number): UsageEvent {
+		const t = row * tokensPerRow;
+		const r = row * refsPerRow;
+		const flags = this.flags[row]!;
+		const cost = this.reportedCost[row]!;
+		const credits = this.reportedCredits[row]!;
+		const strings = this.strings;
+		return {
+			source: strings[this.refs[r + refSource]!] as SourceId,
+			key: this.keyAt(row),
+			messageId: this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!),
+			timestamp: this.timestamp[row]!,
+			model: strings[this.refs[r + refModel]!]!,
+			sessionId: strings[this.refs[r + refSession]!]!,
+			project: strings[this.refs[r + refProject]!]!,
+			branch: strings[this.refs[r + refBranch]!]!,
+			sidechain: (flags & flagSidechain) !== 0,
+			hasSpeed: (flags & flagSpeed) !== 0,
+			estimated: (flags & flagEstimated) !== 0,
+			file: strings[this.refs[r + refFile]!]!,
+			reportedCostUSD: Number.isNaN(cost) ? null : cost,
+			reportedCredits: Number.isNaN(credits) ? null : credits,
+			modelInferred: (flags & flagModelInferred) !== 0,
+			inputTokens: this.tokens[t]!,
+			outputTokens: this.tokens[t + 1]!,
+			cacheWrite5mTokens: this.tokens[t + 2]!,
+			cacheWrite1hTokens: this.tokens[t + 3]!,
+			cacheReadTokens: this.tokens[t + 4]!,
+			reasoningTokens: this.tokens[t + 5]!,
+		};
+	}
+
+	private keyAt(row: number): string {
+		return this.decode(this.keyStart[row]!, this.keyLength[row]!);
+	}
+
+	private decode(start: number, length: number): string {
+		return fromUtf8.decode(this.text.subarray(start, start + length));
+	}
+
+	private stringId(value: string): number {
+		let id = this.stringIds.get(value);
+		if (id === undefined) {
+			id = this.strings.length;
+			this.strings.push(value);
+			this.stringIds.set(value, id);
+		}
+		return id;
+	}
+
+	/** A message id is usually part of its key (`claude-code:<message>:<request>`): it then costs no bytes. */
+	private storeMessageId(row: number, messageId: string): void {
+		const keyStart = this.keyStart[row]!;
+		const keyEnd = keyStart + this.keyLength[row]!;
+		const length = utf8.encodeInto(messageId, this.scratch.length >= messageId.length * 3 ? this.scratch : (this.scratch = new Uint8Array(messageId.length * 3))).written;
+		let start = indexOfBytes(this.text, keyStart, keyEnd, this.scratch, length);
+		if (start === noRow) {
+			start = this.textLength;
+			this.text.set(this.scratch.subarray(0, length), start);
+			this.textLength += length;
+		}
+		this.messageStart[row] = start;
+		this.messageLength[row] = length;
+		this.messageHash[row] = hashOf(this.text, start, start + length);
+		this.linkMessage(row);
+	}
+
+	/** Puts the row at the head of its message id's chain. */
+	private linkMessage(row: number): void {
+		const start = this.messageStart[row]!;
+		const length = this.messageLength[row]!;
+		const hash = this.messageHash[row]!;
+		const mask = this.messageSlots.length - 1;
+		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+			const held = this.messageSlots[slot]!;
+			if (held === 0) {
+				this.messageSlots[slot] = row + 1;
+				return;
+			}
+			const other = held - 1;
+			if (this.messageHash[other] === hash && this.messageLength[other] === length && equalBytes(this.text, this.messageStart[other]!, this.text, start, length)) {
+				this.nextSameMessage[row] = held;
+				this.messageSlots[slot] = row + 1;
+				return;
+			}
+		}
+	}
+
+	private findMessage(bytes: Uint8Array, start: number, length: number, hash: number): number {
+		const mask = this.messageSlots.length - 1;
+		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+			const held = this.messageSlots[slot]!;
+			if (held === 0) return noRow;
+			const other = held - 1;
+			if (this.messageHash[other] === hash && this.messageLength[other] === length && equalBytes(this.text, this.messageStart[other]!, bytes, start, length)) {
+				return other;
+			}
+		}
+	}
+
+	private findKey(bytes: Uint8Array, length: number, hash: number): number {
+		const mask = this.keySlots.length - 1;
+		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+			const held = this.keySlots[slot]!;
+			if (held === 0) return noRow;
+			const row = held - 1;
+			if (this.keyHash[row] === hash && this.keyLength[row] === length && equalBytes(this.text, this.keyStart[row]!, bytes, 0, length)) {
+				return row;
+			}
+		}
+	}
+
+	private placeKey(row: number): void {
+		const mask = this.keySlots.length - 1;
+		let slot = this.keyHash[row]! & mask;
+		while (this.keySlots[slot] !== 0) slot = (slot + 1) & mask;
+		this.keySlots[slot] = row + 1;
+	}
+
+	/**
+	 * Hashes a key into `lookupHash`. Keys are almost always ASCII, whose characters are their UTF-8
+	 * bytes: those are hashed and compared as they are (-1 is returned); any other key is encoded into
+	 * the scratch buffer first and its byte length returned. Both give the hash of the UTF-8 bytes.
+	 */
+	private keyToScratch(key: string): number {
+		let hash = 0x811c9dc5;
+		for (let i = 0; i < key.length; i++) {
+			const code = key.charCodeAt(i);
+			if (code >= 0x80) {
+				if (this.scratch.length < key.length * 3) this.scratch = new Uint8Array(key.length * 3);
+				const length = utf8.encodeInto(key, this.scratch).written;
+				this.lookupHash = hashOf(this.scratch, 0, length);
+				return length;
+			}
+			hash ^= code;
+			hash = Math.imul(hash, 0x01000193);
+		}
+		this.lookupHash = hash;
+		return -1;
+	}
+
+	private findAsciiKey(key: string, hash: number): number {
+		const mask = this.keySlots.length - 1;
+		const length = key.length;
+		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+			const held = this.keySlots[slot]!;
+			if (held === 0) return noRow;
+			const row = held - 1;
+			if (this.keyHash[row] === hash && this.keyLength[row] === length && this.textEquals(this.keyStart[row]!, key)) return row;
+		}
+	}
+
+	private textEquals(start: number, ascii: string): boolean {
+		const text = this.text;
+		for (let i = 0; i < ascii.length; i++) {
+			if (text[start + i] !== ascii.charCodeAt(i)) return false;
+		}
+		return true;
+	}
+
+	private ensureText(extra: number): void {
+		if (this.textLength + extra <= this.text.length) return;
+		const next = new Uint8Array(Math.max(this.text.length * 2, this.textLength + extra));
+		next.set(this.text.subarray(0, this.textLength));
+		this.text = next;
+	}
+
+	/** Doubles every column; the hash tables are rebuilt at the new size (at most half full). */
+	private grow(): void {
+		const capacity = Math.max(16, this.capacity * 2);
+		const rows = this.rows;
+		this.timestamp = resized(this.timestamp, capacity, rows);
+		this.tokens = resized(this.tokens, capacity * tokensPerRow, rows * tokensPerRow);
+		this.refs = resized(this.refs, capacity * refsPerRow, rows * refsPerRow);
+		this.flags = resized(this.flags, capacity, rows);
+		this.reportedCost = resized(this.reportedCost, capacity, rows);
+		this.reportedCredits = resized(this.reportedCredits, capacity, rows);
+		this.keyStart = resized(this.keyStart, capacity, rows);
+		this.keyLength = resized(this.keyLength, capacity, rows);
+		this.messageStart = resized(this.messageStart, capacity, rows);
+		this.messageLength = resized(this.messageLength, capacity, rows);
+		this.keyHash = resized(this.keyHash, capacity, rows);
+		this.messageHash = resized(this.messageHash, capacity, rows);
+		this.nextSameMessage = new Int32Array(capacity);
+		this.capacity = capacity;
+		this.keySlots = new Int32Array(slotCount(capacity));
+		this.messageSlots = new Int32Array(slotCount(capacity));
+		for (let row = 0; row < rows; row++) {
+			this.placeKey(row);
+			if (this.messageLength[row]! > 0) this.linkMessage(row);
+		}
+	}
+}
+
+/** A power of two at least twice the rows, so probes stay short. */
+function slotCount(rows: number): number {
+	let slots = 32;
+	while (slots < rows * 2) slots *= 2;
+	return slots;
+}
+
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+
+function resized<T extends Column>(column: T, length: number, used: number): T {
+	const next = new (column.constructor as new (length: number) => T)(length);
+	next.set(column.subarray(0, used));
+	return next;
+}
+
+/** FNV-1a over bytes: cheap, and good enough to spread keys over the slots (equality is checked on the bytes). */
+function hashOf(bytes: Uint8Array, start: number, end: number): number {
+	let hash = 0x811c9dc5;
+	for (let i = start; i < end; i++) {
+		hash ^= bytes[i]!;
+		hash = Math.imul(hash, 0x01000193);
+	}
+	return hash;
+}
+
+function equalBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {
+	for (let i = 0; i < length; i++) {
+		if (a[aStart + i] !== b[bStart + i]) return false;
+	}
+	return true;
+}
+
+function indexOfBytes(haystack: Uint8Array, start: number, end: number, needle: Uint8Array, length: number): number {
+	for (let at = start; at + length <= end; at++) {
+		if (equalBytes(haystack, at, needle, 0, length)) return at;
+	}
+	return noRow;
 }

@@ -1,0 +1,189 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { PriceBook } from '../../src/core/pricing/pricing';
+import { dailyReport } from '../../src/core/report/reports';
+import { ZonedCalendar } from '../../src/core/time/zonedDate';
+import { DedupeIndex } from '../../src/core/usage/dedupe';
+import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import { readIndexSnapshot, writeIndexSnapshot } from '../../src/ledger/indexSnapshot';
+import { Ledger } from '../../src/ledger/ledger';
+import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
+import { generateClaudeCorpus } from '../support/claudeCorpus';
+import { tempDir, usageEvent } from './helpers';
+
+const hour = 3_600_000;
+const base = Date.parse('2026-05-02T10:00:00Z');
+
+/** A mix that exercises every column: replays, better copies, costs, credits, non-ASCII keys and strings. */
+function sampleEvents(): UsageEvent[] {
+	return [
+		usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', outputTokens: 10 }),
+		usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', outputTokens: 187, hasSpeed: true }),
+		usageEvent({ key: 'claude-code:msg_1:req_btw', messageId: 'msg_1', sidechain: true, outputTokens: 999, timestamp: base + hour }),
+		usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', timestamp: base + 2 * hour, project: '/home/dév/projét' }),
+		usageEvent({ key: 'claude-code:at:/home/dév/ñ.jsonl:120', messageId: '', timestamp: base + 3 * hour, file: '/home/dév/ñ.jsonl' }),
+		usageEvent({ key: 'cline:task-1:7', messageId: '', source: 'cline', reportedCostUSD: 0.0123, timestamp: base - 30 * hour }),
+		usageEvent({ key: 'amp:t-1:2', messageId: 'm-amp', source: 'amp', reportedCredits: 12.5, timestamp: base + 26 * hour }),
+		usageEvent({ key: 'codex:s-1:9', messageId: '', source: 'codex', cacheReadTokens: 2 ** 40, modelInferred: true, estimated: true }),
+	];
+}
+
+function indexOf(events: readonly UsageEvent[]): DedupeIndex {
+	const index = new DedupeIndex(4);
+	for (const event of events) index.add(event);
+	return index;
+}
+
+describe('DedupeIndex columns', () => {
+	it('gives back every event exactly as added, through growth and a round trip over its columns', () => {
+		const events = sampleEvents();
+		const index = indexOf(events);
+		assert.equal(index.size, 7);
+		const restored = DedupeIndex.fromColumns(index.columns());
+		assert.deepEqual(restored.all(), index.all());
+		assert.deepEqual(restored.counted(), index.counted());
+		assert.deepEqual(index.get('claude-code:msg_1:req_1'), events[1]);
+		assert.deepEqual(restored.get('claude-code:at:/home/dév/ñ.jsonl:120'), events[4]);
+		// The sidechain replay of msg_1 is stored but does not count.
+		assert.deepEqual(index.counted().map((event) => event.key).includes('claude-code:msg_1:req_btw'), false);
+		assert.equal(index.all().length, 7);
+	});
+
+	it('keeps deduplicating against restored rows, and grows past them', () => {
+		const restored = DedupeIndex.fromColumns(indexOf(sampleEvents()).columns());
+		assert.equal(restored.add(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', timestamp: base + 2 * hour })), false);
+		assert.equal(restored.add(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 5000 })), true);
+		assert.equal(restored.get('claude-code:msg_2:req_2')?.outputTokens, 5000);
+		for (let i = 0; i < 100; i++) assert.equal(restored.add(usageEvent({ key: `claude-code:msg_n${i}:req`, messageId: `msg_n${i}` })), true);
+		assert.equal(restored.size, 107);
+		// A main-thread copy arriving after the restore still turns the stored sidechain copy into a replay.
+		const sidechainOnly = DedupeIndex.fromColumns(indexOf([usageEvent({ key: 'claude-code:msg_9:req_side', messageId: 'msg_9', sidechain: true })]).columns());
+		assert.equal(sidechainOnly.counted().length, 1);
+		sidechainOnly.add(usageEvent({ key: 'claude-code:msg_9:req_main', messageId: 'msg_9' }));
+		assert.deepEqual(sidechainOnly.counted().map((event) => event.key), ['claude-code:msg_9:req_main']);
+	});
+
+	it('answers a time range and the oldest request as a filter of the whole would', () => {
+		const index = indexOf(sampleEvents());
+		const range = { from: base, to: base + 3 * hour };
+		assert.deepEqual(index.counted(range), index.counted().filter((event) => event.timestamp >= range.from && event.timestamp < range.to));
+		assert.equal(index.oldestCounted(), base - 30 * hour);
+		assert.equal(index.oldestCounted(new Set(['amp'])), base + 26 * hour);
+		assert.equal(index.oldestCounted(new Set(['gemini-cli'])), undefined);
+	});
+});
+
+describe('Index snapshot file', () => {
+	const log = { identity: '1:2', offset: 1234, headHash: 'abcd0123', strings: ['claude-code', 'x'] };
+
+	it('reads back what it wrote, large counts included', () => {
+		const file = path.join(tempDir(), 'index.snapshot');
+		const index = indexOf(sampleEvents());
+		writeIndexSnapshot(file, { log, columns: index.columns() });
+		const read = readIndexSnapshot(file);
+		assert.ok(read);
+		assert.deepEqual(read.log, log);
+		assert.deepEqual(DedupeIndex.fromColumns(read.columns).all(), index.all());
+	});
+
+	it('is ignored when damaged, cut short or of another format', () => {
+		const dir = tempDir();
+		const file = path.join(dir, 'index.snapshot');
+		writeIndexSnapshot(file, { log, columns: indexOf(sampleEvents()).columns() });
+		const good = fs.readFileSync(file);
+		const cases: Array<[string, Buffer]> = [
+			['cut short', good.subarray(0, good.length - 3)],
+			['empty', Buffer.alloc(0)],
+			['other magic', Buffer.concat([Buffer.from('XXXXXXXX'), good.subarray(8)])],
+			['garbled header', Buffer.concat([good.subarray(0, 12), Buffer.from('{{{{'), good.subarray(16)])],
+			['extra bytes', Buffer.concat([good, Buffer.alloc(8)])],
+		];
+		for (const [name, bytes] of cases) {
+			fs.writeFileSync(file, bytes);
+			assert.equal(readIndexSnapshot(file), undefined, name);
+		}
+		// A string number or a text range pointing past its table is damage too, though the lengths add up.
+		const columns = indexOf(sampleEvents()).columns();
+		const refs = Uint32Array.from(columns.refs);
+		refs[3] = 9999;
+		writeIndexSnapshot(file, { log, columns: { ...columns, refs } });
+		assert.equal(readIndexSnapshot(file), undefined, 'string number');
+		const keyLength = Uint32Array.from(columns.keyLength);
+		keyLength[2] = columns.text.length;
+		writeIndexSnapshot(file, { log, columns: { ...columns, keyLength } });
+		assert.equal(readIndexSnapshot(file), undefined, 'text range');
+		assert.equal(readIndexSnapshot(path.join(dir, 'missing.snapshot')), undefined);
+	});
+});
+
+describe('Ledger with an index snapshot', () => {
+	const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
+	const totals = (ledger: Ledger) => dailyReport(ledger.counted(), options).totals;
+
+	function corpus(): { home: string; ledgerDir: string; claudeDir: string } {
+		const root = tempDir();
+		const home = path.join(root, 'home');
+		const claudeDir = path.join(home, '.claude');
+		generateClaudeCorpus({ configDir: claudeDir, sessions: 6, responsesPerSession: 30, end: Date.parse('2026-05-10T12:00:00Z'), days: 10, seed: 7, toolResultBytes: [100, 400], resumedShare: 0.3, truncateEvery: 50 });
+		return { home, claudeDir, ledgerDir: path.join(root, 'ledger') };
+	}
+
+	const open = (home: string, ledgerDir: string): Ledger =>
+		new Ledger({ home: ledgerDir, sources: [claudeCodeSource({ home, env: {}, platform: 'linux' })], snapshotAfterBytes: 0 });
+
+	it('starts from the snapshot, then reads only newer log lines, with the same figures', () => {
+		const { home, ledgerDir, claudeDir } = corpus();
+		const first = open(home, ledgerDir);
+		first.refresh();
+		assert.ok(fs.existsSync(path.join(ledgerDir, 'index.snapshot')));
+		const expected = totals(first);
+
+		const second = open(home, ledgerDir);
+		second.refresh();
+		assert.equal(second.startedFromSnapshot, true);
+		assert.deepEqual(totals(second), expected);
+
+		// New source lines, stored by a third process after the snapshot: a fourth reads them from the log.
+		const session = path.join(claudeDir, 'projects', '-later', 'later.jsonl');
+		fs.mkdirSync(path.dirname(session), { recursive: true });
+		fs.writeFileSync(session, `${JSON.stringify({ type: 'assistant', sessionId: 'later', requestId: 'req_l', timestamp: '2026-05-10T11:00:00.000Z', message: { id: 'msg_l', model: 'claude-sonnet-4-5-20250929', usage: { input_tokens: 7, output_tokens: 11 } } })}\n`);
+		open(home, ledgerDir).refresh();
+		const fourth = open(home, ledgerDir);
+		fourth.refresh();
+		assert.equal(fourth.startedFromSnapshot, true);
+		assert.equal(totals(fourth).requests, expected.requests + 1);
+		assert.equal(totals(fourth).inputTokens, expected.inputTokens + 7);
+		assert.equal(totals(fourth).outputTokens, expected.outputTokens + 11);
+	});
+
+	it('falls back to the whole log when the snapshot is damaged or describes a replaced log', () => {
+		const { home, ledgerDir } = corpus();
+		const first = open(home, ledgerDir);
+		first.refresh();
+		const expected = totals(first);
+		const snapshot = path.join(ledgerDir, 'index.snapshot');
+		const good = fs.readFileSync(snapshot);
+
+		fs.writeFileSync(snapshot, good.subarray(0, good.length >> 1));
+		const damaged = open(home, ledgerDir);
+		damaged.refresh();
+		assert.equal(damaged.startedFromSnapshot, false);
+		assert.deepEqual(totals(damaged), expected);
+
+		// A rebuild writes a new log (and its own snapshot); the old snapshot no longer matches it.
+		open(home, ledgerDir).rebuild();
+		const rebuiltSnapshot = fs.readFileSync(snapshot);
+		fs.writeFileSync(snapshot, good);
+		const stale = open(home, ledgerDir);
+		stale.refresh();
+		assert.equal(stale.startedFromSnapshot, false);
+		assert.deepEqual(totals(stale), expected);
+		fs.writeFileSync(snapshot, rebuiltSnapshot);
+		const current = open(home, ledgerDir);
+		current.refresh();
+		assert.equal(current.startedFromSnapshot, true);
+		assert.deepEqual(totals(current), expected);
+	});
+});
