@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as zlib from 'node:zlib';
 import type { DedupeColumns } from '../core/usage/dedupe';
 import type { LogPosition } from './eventLog';
 
@@ -9,23 +10,27 @@ import type { LogPosition } from './eventLog';
  * goes on from there with the log's newer lines, and a snapshot that does not match the log, or
  * that is damaged, is ignored, since the log alone always gives the same answer.
  *
- * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then each column's raw
- * bytes at an 8-byte aligned offset, in the header's order.
+ * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the body: each
+ * column's bytes at an 8-byte aligned offset, in the header's order.
  */
 export interface IndexSnapshot {
 	readonly log: LogPosition;
 	readonly columns: DedupeColumns;
 }
 
-const magic = Buffer.from('TLINDEX1');
-const formatVersion = 1;
+const magic = Buffer.from('TLINDEX2');
+const formatVersion = 2;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
-type Encoding = 'f64' | 'u32' | 'u8' | 'nan';
+type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+/**
+ * How a column is stored: as it is, or narrower when its values allow (`u32` tokens when all are
+ * whole numbers below 2^32, `u16` for numbers below 2^16), or not at all (`nan`: no value in any row).
+ */
+type Encoding = 'f64' | 'u32' | 'i32' | 'u8' | 'u16' | 'nan';
 
 interface Segment {
 	readonly name: ColumnName;
-	/** How it is stored: `u32` tokens when all are whole numbers below 2^32, `nan` for a column of no values. */
 	readonly encoding: Encoding;
 	readonly bytes: number;
 }
@@ -36,59 +41,63 @@ interface Header {
 	readonly rows: number;
 	readonly strings: readonly string[];
 	readonly segments: readonly Segment[];
+	/** CRC-32 of everything after the header: a damaged snapshot is not used. */
+	readonly crc32: number;
 }
 
-const order: readonly ColumnName[] = [
-	'timestamp',
-	'tokens',
-	'refs',
-	'flags',
-	'reportedCost',
-	'reportedCredits',
-	'keyStart',
-	'keyLength',
-	'messageStart',
-	'messageLength',
-	'text',
+/** Column, the array type it is used as, and its length in rows (text: any). */
+const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column, number]> = [
+	['timestamp', Float64Array, 1],
+	['tokens', Float64Array, 6],
+	['refs', Uint32Array, 6],
+	['flags', Uint8Array, 1],
+	['reportedCost', Float64Array, 1],
+	['reportedCredits', Float64Array, 1],
+	['keyStart', Uint32Array, 1],
+	['keyLength', Uint32Array, 1],
+	['messageStart', Uint32Array, 1],
+	['messageLength', Uint32Array, 1],
+	['keyHash', Int32Array, 1],
+	['messageHash', Int32Array, 1],
+	['text', Uint8Array, 0],
 ];
 
 /** Writes a sibling file and renames it over the snapshot: readers see the old one or the new one. */
 export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void {
 	const { columns } = snapshot;
-	const parts: Uint8Array[] = [];
+	const body: Uint8Array[] = [];
 	const segments: Segment[] = [];
-	for (const name of order) {
-		const column = columns[name];
-		let stored: Uint8Array;
-		let encoding: Encoding;
-		if ((name === 'reportedCost' || name === 'reportedCredits') && (column as Float64Array).every(Number.isNaN)) {
-			stored = new Uint8Array(0);
-			encoding = 'nan';
-		} else if (name === 'tokens' && (column as Float64Array).every(fitsUint32)) {
-			const narrow = Uint32Array.from(column as Float64Array);
-			stored = new Uint8Array(narrow.buffer, narrow.byteOffset, narrow.byteLength);
-			encoding = 'u32';
-		} else {
-			stored = new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
-			encoding = column instanceof Float64Array ? 'f64' : column instanceof Uint32Array ? 'u32' : 'u8';
-		}
-		parts.push(stored);
+	let offset = 0;
+	for (const [name] of layout) {
+		const { stored, encoding } = narrowest(name, columns[name]);
+		const padding = (8 - (offset % 8)) % 8;
+		body.push(Buffer.alloc(padding), stored);
+		offset += padding + stored.byteLength;
 		segments.push({ name, encoding, bytes: stored.byteLength });
 	}
-	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments };
+	const bodyBytes = Buffer.concat(body);
+	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments, crc32: zlib.crc32(bodyBytes) };
 	const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
 	const length = Buffer.alloc(4);
 	length.writeUInt32LE(headerBytes.length);
-	const chunks: Uint8Array[] = [magic, length, headerBytes];
-	let offset = magic.length + 4 + headerBytes.length;
-	for (const part of parts) {
-		const padding = (8 - (offset % 8)) % 8;
-		chunks.push(Buffer.alloc(padding), part);
-		offset += padding + part.byteLength;
-	}
+	// The body starts 8-byte aligned, so that every column can be viewed where it lies.
+	const headerEnd = magic.length + 4 + headerBytes.length;
 	const temporary = `${file}.${process.pid}.tmp`;
-	fs.writeFileSync(temporary, Buffer.concat(chunks));
+	fs.writeFileSync(temporary, Buffer.concat([magic, length, headerBytes, Buffer.alloc((8 - (headerEnd % 8)) % 8), bodyBytes]));
 	fs.renameSync(temporary, file);
+}
+
+function narrowest(name: ColumnName, column: Column): { stored: Uint8Array; encoding: Encoding } {
+	const bytesOf = (array: Column | Uint16Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+	if (column instanceof Float64Array) {
+		if (name !== 'timestamp' && name !== 'tokens' && column.every(Number.isNaN)) return { stored: new Uint8Array(0), encoding: 'nan' };
+		if (name === 'tokens' && column.every(fitsUint32)) return { stored: bytesOf(Uint32Array.from(column)), encoding: 'u32' };
+		return { stored: bytesOf(column), encoding: 'f64' };
+	}
+	if (column instanceof Uint32Array) {
+		return maximum(column) < 0x10000 ? { stored: bytesOf(Uint16Array.from(column)), encoding: 'u16' } : { stored: bytesOf(column), encoding: 'u32' };
+	}
+	return { stored: bytesOf(column), encoding: column instanceof Int32Array ? 'i32' : 'u8' };
 }
 
 /** The snapshot, or undefined when there is none or it cannot be trusted (then the log is read whole). */
@@ -107,55 +116,51 @@ export function readIndexSnapshot(file: string): IndexSnapshot | undefined {
 }
 
 function decode(bytes: Buffer): IndexSnapshot | undefined {
+	// A Node.js without zlib.crc32 (before 20.15) cannot check a snapshot: it reads the log instead.
+	if (typeof zlib.crc32 !== 'function') return undefined;
 	if (bytes.length < magic.length + 4 || !bytes.subarray(0, magic.length).equals(magic)) return undefined;
 	const headerLength = bytes.readUInt32LE(magic.length);
 	const headerStart = magic.length + 4;
 	const header = JSON.parse(bytes.toString('utf8', headerStart, headerStart + headerLength)) as Header;
 	if (header.version !== formatVersion || !Number.isInteger(header.rows) || header.rows < 0) return undefined;
-	const rows = header.rows;
-	// Columns are viewed in place, which needs 8-byte alignment of the whole buffer.
+	const headerEnd = headerStart + headerLength;
+	const bodyStart = headerEnd + ((8 - (headerEnd % 8)) % 8);
+	if (bodyStart > bytes.length || zlib.crc32(bytes.subarray(bodyStart)) !== header.crc32) return undefined;
+	// Columns are viewed in place, which needs the buffer itself 8-byte aligned.
 	const buffer = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
-	const found = new Map<ColumnName, Float64Array | Uint32Array | Uint8Array>();
-	let offset = headerStart + headerLength;
+	const rows = header.rows;
+	const found = new Map<ColumnName, Column>();
+	let offset = bodyStart;
 	for (const segment of header.segments) {
-		offset += (8 - (offset % 8)) % 8;
+		offset += (8 - ((offset - bodyStart) % 8)) % 8;
 		if (offset + segment.bytes > buffer.length) return undefined;
-		found.set(segment.name, view(buffer, offset, segment, rows));
+		found.set(segment.name, widened(buffer, offset, segment, rows));
 		offset += segment.bytes;
 	}
 	if (offset !== buffer.length) return undefined;
-	const column = <T extends Float64Array | Uint32Array | Uint8Array>(name: ColumnName, type: new (...args: never[]) => T, length: number): T => {
+	const column = (name: ColumnName, type: new (length: number) => Column, perRow: number): Column => {
 		const value = found.get(name);
-		if (!(value instanceof type) || value.length !== length) throw new Error(`snapshot column ${name} is damaged`);
+		if (!(value instanceof type) || (perRow > 0 && value.length !== rows * perRow)) throw new Error(`snapshot column ${name} is damaged`);
 		return value;
 	};
-	const text = column('text', Uint8Array, found.get('text')?.length ?? -1);
-	const columns: DedupeColumns = {
-		rows,
-		strings: header.strings,
-		timestamp: column('timestamp', Float64Array, rows),
-		tokens: column('tokens', Float64Array, rows * 6),
-		refs: column('refs', Uint32Array, rows * 6),
-		flags: column('flags', Uint8Array, rows),
-		reportedCost: column('reportedCost', Float64Array, rows),
-		reportedCredits: column('reportedCredits', Float64Array, rows),
-		keyStart: column('keyStart', Uint32Array, rows),
-		keyLength: column('keyLength', Uint32Array, rows),
-		messageStart: column('messageStart', Uint32Array, rows),
-		messageLength: column('messageLength', Uint32Array, rows),
-		text,
-	};
+	const taken = Object.fromEntries(layout.map(([name, type, perRow]) => [name, column(name, type, perRow)]));
+	const columns = { rows, strings: header.strings, ...taken } as unknown as DedupeColumns;
 	if (!withinBounds(columns)) return undefined;
 	return { log: header.log, columns };
 }
 
-function view(buffer: Buffer, offset: number, segment: Segment, rows: number): Float64Array | Uint32Array | Uint8Array {
+/** The column as the index uses it: a view where stored as is, a widened copy where stored narrower. */
+function widened(buffer: Buffer, offset: number, segment: Segment, rows: number): Column {
 	const at = buffer.byteOffset + offset;
 	switch (segment.encoding) {
 		case 'f64':
 			return new Float64Array(buffer.buffer, at, segment.bytes / 8);
+		case 'i32':
+			return new Int32Array(buffer.buffer, at, segment.bytes / 4);
 		case 'u8':
 			return new Uint8Array(buffer.buffer, at, segment.bytes);
+		case 'u16':
+			return Uint32Array.from(new Uint16Array(buffer.buffer, at, segment.bytes / 2));
 		case 'nan':
 			return new Float64Array(rows).fill(Number.NaN);
 		case 'u32': {
@@ -165,16 +170,22 @@ function view(buffer: Buffer, offset: number, segment: Segment, rows: number): F
 	}
 }
 
-/** Every string number and text range points inside the snapshot: a damaged file is not trusted. */
+/** Every string number and text range points inside the snapshot. */
 function withinBounds(columns: DedupeColumns): boolean {
-	const strings = columns.strings.length;
-	for (const ref of columns.refs) if (ref >= strings) return false;
+	if (!columns.strings.every((value) => typeof value === 'string')) return false;
+	if (columns.rows > 0 && maximum(columns.refs) >= columns.strings.length) return false;
 	const textLength = columns.text.length;
 	for (let row = 0; row < columns.rows; row++) {
 		if (columns.keyStart[row]! + columns.keyLength[row]! > textLength) return false;
 		if (columns.messageStart[row]! + columns.messageLength[row]! > textLength) return false;
 	}
-	return columns.strings.every((value) => typeof value === 'string');
+	return true;
+}
+
+function maximum(column: Uint32Array): number {
+	let max = 0;
+	for (let i = 0; i < column.length; i++) if (column[i]! > max) max = column[i]!;
+	return max;
 }
 
 function fitsUint32(value: number): boolean {

@@ -76,7 +76,7 @@ const snapshotAfterShare = 0.05;
  */
 export class Ledger {
 	readonly home: string;
-	private readonly log: EventLog;
+	private log: EventLog;
 	private readonly cursorsFile: string;
 	private readonly lock: FileLock;
 	private readonly snapshotFile: string;
@@ -200,6 +200,15 @@ export class Ledger {
 		for (const event of events) this.index.add(event);
 	}
 
+	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */
+	private forgetMemory(): void {
+		this.index = new DedupeIndex();
+		this.log = new EventLog(this.log.file);
+		this.snapshotTried = false;
+		this.fromSnapshot = false;
+		this.snapshotOffset = 0;
+	}
+
 	/** Starts from the snapshot when it matches the log: only the log's newer lines are then decoded. */
 	private loadSnapshot(): void {
 		const snapshot = readIndexSnapshot(this.snapshotFile);
@@ -224,7 +233,16 @@ export class Ledger {
 	}
 
 	private ingest(cursors: CursorState, options: { write: boolean } = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
-		let fresh: UsageEvent[] = [];
+		try {
+			return this.ingestUnguarded(cursors, options);
+		} catch (error) {
+			// The index may now hold events the log does not: start again from the log next time.
+			this.forgetMemory();
+			throw error;
+		}
+	}
+
+	private ingestUnguarded(cursors: CursorState, options: { write: boolean }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		let filesSeen = 0;
 		let filesRead = 0;
 		let filesReset = 0;
@@ -234,24 +252,25 @@ export class Ledger {
 		const listed = new Set<string>();
 		let changedCursors = false;
 
+		// Each event goes into the index as soon as it is read (its columns hold it; the event object
+		// dies young). The rows that changed are written to the log by `flush`: only the best copy of
+		// each, so the log does not fill with superseded streamed fragments.
+		let changedRows = new Set<number>();
+		const take = (event: UsageEvent): void => {
+			const row = this.index.store(event);
+			if (row >= 0) changedRows.add(row);
+		};
+
 		// Stores what was read so far, then the cursors that cover it. Called every `flushEvents` events
 		// as well as at the end, so a long first scan keeps bounded memory and, if killed, resumes.
 		let flushedAt = Date.now();
 		const flush = (): void => {
 			flushedAt = Date.now();
-			// Streamed fragments of one response usually arrive together: store only the best copy of each
-			// key this batch changed (the last winner of its row), so the ledger does not fill with
-			// superseded fragments.
-			const winners = new Map<number, UsageEvent>();
-			for (const event of fresh) {
-				const row = this.index.store(event);
-				if (row >= 0) winners.set(row, event);
-			}
-			fresh = [];
-			const toStore = [...winners.values()];
-			eventsStored += toStore.length;
+			const rows = changedRows;
+			changedRows = new Set<number>();
+			eventsStored += rows.size;
 			if (options.write) {
-				this.log.append(toStore);
+				this.log.append(Array.from(rows, (row) => this.index.eventAt(row)));
 				if (changedCursors) saveCursorState(this.cursorsFile, cursors);
 				changedCursors = false;
 			}
@@ -283,7 +302,7 @@ export class Ledger {
 					cursor = this.continueOrRestart(file, stat, previous, source.id);
 					if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
 					const malformedBefore = cursor.malformed;
-					read = this.readLines(file, stat, cursor, source.reader, fresh);
+					read = this.readLines(file, stat, cursor, source.reader, take);
 					malformedLines += cursor.malformed - malformedBefore;
 				} else {
 					// Rewritten whole: parse it all again; its diagnostics replace the previous ones.
@@ -297,7 +316,7 @@ export class Ledger {
 					} catch (error) {
 						parsed = { events: [], malformed: 1, issues: [{ line: 0, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` }] };
 					}
-					for (const event of parsed.events) fresh.push(event);
+					for (const event of parsed.events) take(event);
 					cursor.malformed = parsed.malformed;
 					cursor.issues = parsed.issues.slice(0, maxIssuesKept);
 					cursor.offset = stat.size;
@@ -311,7 +330,7 @@ export class Ledger {
 				cursors.files[file] = cursor;
 				changedCursors = true;
 				this.lock.touch();
-				if (fresh.length >= flushEvents || (fresh.length > 0 && Date.now() - flushedAt > flushMs)) flush();
+				if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush();
 			}
 		}
 		this.readBuffer = emptyBuffer; // a long-lived process does not keep the largest chunk it read
@@ -338,7 +357,7 @@ export class Ledger {
 	}
 
 	/** Reads from the cursor to `size`, in chunks; returns the bytes consumed. */
-	private readLines(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, out: UsageEvent[]): number {
+	private readLines(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, take: (event: UsageEvent) => void): number {
 		const start = cursor.offset;
 		const size = stat.size;
 		let chunk = chunkBytes;
@@ -357,7 +376,7 @@ export class Ledger {
 			}
 			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
 			if (result.state !== undefined) cursor.state = result.state;
-			for (const event of result.events) out.push(event);
+			for (const event of result.events) take(event);
 			cursor.malformed += result.malformed;
 			for (const issue of result.issues) {
 				if (cursor.issues.length < maxIssuesKept) cursor.issues.push(issue);

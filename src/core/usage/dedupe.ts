@@ -54,6 +54,9 @@ export interface DedupeColumns {
 	readonly keyLength: Uint32Array;
 	readonly messageStart: Uint32Array;
 	readonly messageLength: Uint32Array;
+	/** FNV-1a of each key's and message id's bytes, so that loading does not hash them again. */
+	readonly keyHash: Int32Array;
+	readonly messageHash: Int32Array;
 	readonly text: Uint8Array;
 }
 
@@ -154,20 +157,14 @@ export class DedupeIndex {
 		index.text = columns.text;
 		index.textLength = columns.text.length;
 		for (const value of columns.strings) index.stringId(value);
-		index.keyHash = new Int32Array(rows);
-		index.messageHash = new Int32Array(rows);
+		index.keyHash = columns.keyHash;
+		index.messageHash = columns.messageHash;
 		index.nextSameMessage = new Int32Array(rows);
 		index.keySlots = new Int32Array(slotCount(rows));
 		index.messageSlots = new Int32Array(slotCount(rows));
 		for (let row = 0; row < rows; row++) {
-			const start = index.keyStart[row]!;
-			index.keyHash[row] = hashOf(index.text, start, start + index.keyLength[row]!);
 			index.placeKey(row);
-			if (index.messageLength[row]! > 0) {
-				const from = index.messageStart[row]!;
-				index.messageHash[row] = hashOf(index.text, from, from + index.messageLength[row]!);
-				index.linkMessage(row);
-			}
+			if (index.messageLength[row]! > 0) index.linkMessage(row);
 		}
 		return index;
 	}
@@ -192,6 +189,8 @@ export class DedupeIndex {
 			keyLength: this.keyLength.subarray(0, rows),
 			messageStart: this.messageStart.subarray(0, rows),
 			messageLength: this.messageLength.subarray(0, rows),
+			keyHash: this.keyHash.subarray(0, rows),
+			messageHash: this.messageHash.subarray(0, rows),
 			text: this.text.subarray(0, this.textLength),
 		};
 	}
@@ -339,7 +338,8 @@ export class DedupeIndex {
 		};
 	}
 
-	private eventAt(row: number): UsageEvent {
+	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
+	eventAt(row: number): UsageEvent {
 		const t = row * tokensPerRow;
 		const r = row * refsPerRow;
 		const flags = this.flags[row]!;
