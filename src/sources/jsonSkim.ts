@@ -26,7 +26,7 @@ export function textWithoutKey(bytes: Buffer, start: number, end: number, key: s
 			from = at + needle.length;
 			continue;
 		}
-		const valueEnd = skipValueBytes(bytes, skipBlankBytes(bytes, at + needle.length, end), end);
+		const valueEnd = endOfSkimmedValue(bytes, at + needle.length, end);
 		if (valueEnd === -1) return undefined;
 		const after = skipBlankBytes(bytes, valueEnd, end);
 		if (bytes[after] === 0x2c) {
@@ -44,6 +44,16 @@ export function textWithoutKey(bytes: Buffer, start: number, end: number, key: s
 	if (kept.length === 0) return bytes.toString('utf8', start, end);
 	kept.push([keepFrom, end]);
 	return kept.map(([a, b]) => bytes.toString('utf8', a, b)).join('');
+}
+
+/**
+ * Where the value that starts after a key's colon ends, as `textWithoutKey` skips it: structurally
+ * (brackets balanced, strings jumped over) but without checking that the value is valid JSON.
+ * Returns -1 when it runs past `end`. Readers that must agree with `textWithoutKey` about what it
+ * cuts out skip the value with this.
+ */
+export function endOfSkimmedValue(bytes: Buffer, afterColon: number, end: number): number {
+	return skipValueBytes(bytes, skipBlankBytes(bytes, afterColon, end), end);
 }
 
 function previousNonBlankByte(bytes: Buffer, index: number, floor: number): number {
