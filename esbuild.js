@@ -1,5 +1,6 @@
-// Builds every bundle: the extension host (node, cjs, `vscode` external), the ledger worker, the CLI,
-// the webview (browser) and, with --tests, the integration suite that runs inside VS Code.
+// Builds every bundle: the extension host (node, cjs, `vscode` external), the ledger worker, the
+// first-scan helper thread, the CLI, the webview (browser) and, with --tests, the integration suite
+// that runs inside VS Code.
 // --production minifies and drops source maps; dev builds keep source maps.
 const esbuild = require('esbuild');
 const fs = require('node:fs');
@@ -41,6 +42,7 @@ const node = {
 const builds = [
 	{ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 	{ ...node, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
+	{ ...node, entryPoints: ['src/engine/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
 	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=4' } },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {

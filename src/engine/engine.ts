@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { PriceBook } from '../core/pricing/pricing';
 import type { ReportOptions } from '../core/report/reports';
 import type { SourceId } from '../core/usage/usageEvent';
@@ -9,6 +11,7 @@ import { ledgerHome } from '../ledger/ledgerHome';
 import type { Environment, LogSource } from '../sources/logSource';
 import type { EditorContext } from '../sources/registry';
 import { createSource, noEditor, supportedSourceIds } from '../sources/registry';
+import type { ScanSourcesData } from './scanWorker';
 import type { EngineSettings } from './settings';
 
 /** The machine as this process sees it: the same HOME and variables the assistants see. */
@@ -33,9 +36,13 @@ export function openLedger(
 	editor: EditorContext = noEditor,
 	timing: { lockTimeoutMs?: number; databaseIntervalMs?: number } = {},
 ): Ledger {
+	// The helper thread's script is built next to this bundle; run from sources (tests), there is none.
+	const workerFile = path.join(__dirname, 'scanWorker.js');
+	const sourcesData: ScanSourcesData = { environment, settings, editor };
 	return new Ledger({
 		home: ledgerHome(environment),
 		sources: createSources(environment, settings, editor),
+		...(fs.existsSync(workerFile) ? { parallelScan: { workerFile, workerData: sourcesData } } : {}),
 		...timing,
 	});
 }

@@ -109,7 +109,7 @@ export class LedgerClient implements vscode.Disposable {
 			case 'snapshot': {
 				const { stats } = message.snapshot;
 				this.logger.debug(
-					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
+					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read${stats.filesReadByHelper > 0 ? ` (${stats.filesReadByHelper} on a helper thread)` : ''}, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
 				);
 				this.refreshed = true;
 				pending?.resolve(message);

@@ -1,15 +1,19 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TimeRange } from '../core/usage/dedupe';
 import { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
-import type { LinesReader, LogSource, ParsedRecords, SourceReader } from '../sources/logSource';
+import type { LogSource, ParsedRecords } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
-import { EventLog, readRange, readRangeInto } from './eventLog';
+import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
+import { changeSignature, LineFileReader, newCursor } from './lineFileReader';
+import type { ParallelScanOptions, ScanTask } from './parallelScan';
+import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
 
 export interface RefreshStats {
@@ -23,6 +27,8 @@ export interface RefreshStats {
 	/** Events stored: new requests, or better copies of known ones. */
 	readonly eventsStored: number;
 	readonly malformedLines: number;
+	/** Files a helper thread read (a first scan of a long history is split over two threads). */
+	readonly filesReadByHelper: number;
 	readonly durationMs: number;
 	/** False when another process held the lock for too long: the ledger was only read. */
 	readonly ingested: boolean;
@@ -47,11 +53,12 @@ export interface LedgerOptions {
 	readonly databaseIntervalMs?: number;
 	/** How much the event log must grow before the index snapshot is rewritten (default 256 KiB). */
 	readonly snapshotAfterBytes?: number;
+	/** A helper thread for first scans of long histories; one thread reads everything without it. */
+	readonly parallelScan?: ParallelScanOptions;
 }
 
-const chunkBytes = 8 * 1024 * 1024;
-const emptyBuffer = Buffer.alloc(0);
-const headBytes = 1024;
+/** The helper thread's share of a first scan's bytes (the ledger's thread also writes the log). */
+const helperShare = 0.55;
 /**
  * During a long scan, what was read is stored (with its cursors) every so many events or seconds:
  * bounded memory, and a scan that is killed resumes where it was.
@@ -86,7 +93,7 @@ export class Ledger {
 	private snapshotOffset = 0;
 	private snapshotTried = false;
 	private fromSnapshot = false;
-	private readBuffer = emptyBuffer;
+	private readonly lineReader = new LineFileReader();
 
 	constructor(private readonly options: LedgerOptions) {
 		this.home = options.home;
@@ -243,13 +250,12 @@ export class Ledger {
 	}
 
 	private ingestUnguarded(cursors: CursorState, options: { write: boolean }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
-		let filesSeen = 0;
 		let filesRead = 0;
 		let filesReset = 0;
 		let bytesRead = 0;
 		let malformedLines = 0;
 		let eventsStored = 0;
-		const listed = new Set<string>();
+		let filesReadByHelper = 0;
 		let changedCursors = false;
 
 		// Each event goes into the index as soon as it is read (its columns hold it; the event object
@@ -275,12 +281,86 @@ export class Ledger {
 				changedCursors = false;
 			}
 		};
+		const stored = (file: string, cursor: FileCursor, read: number): void => {
+			if (read > 0) filesRead++;
+			bytesRead += read;
+			cursors.files[file] = cursor;
+			changedCursors = true;
+			this.lock.touch();
+			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush();
+		};
 
-		for (const source of this.options.sources) {
+		const { due, listed } = this.filesDue(cursors);
+		const background = this.startBackgroundScan(due);
+		const helped = new Set(background?.tasks.map((task) => task.file));
+		const readOne = (item: DueFile): void => {
+			const { source, file, stat, previous, signature } = item;
+			let cursor: FileCursor;
+			let read: number;
+			if (source.reader.kind === 'lines') {
+				cursor = this.continueOrRestart(file, stat, previous, source.id);
+				if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
+				const malformedBefore = cursor.malformed;
+				read = this.lineReader.read(file, stat, cursor, source.reader, take);
+				malformedLines += cursor.malformed - malformedBefore;
+			} else {
+				// Rewritten whole: parse it all again; its diagnostics replace the previous ones.
+				cursor = newCursor(source.id, stat);
+				let parsed: ParsedRecords;
+				try {
+					parsed = source.reader.kind === 'document' ? source.reader.parse(fs.readFileSync(file), file) : source.reader.read(file);
+				} catch (error) {
+					parsed = { events: [], malformed: 1, issues: [{ line: 0, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` }] };
+				}
+				for (const event of parsed.events) take(event);
+				cursor.malformed = parsed.malformed;
+				cursor.issues = parsed.issues.slice(0, maxIssuesKept);
+				cursor.offset = stat.size;
+				read = stat.size;
+				malformedLines += parsed.malformed;
+			}
+			cursor.signature = signature;
+			cursor.readAt = Date.now();
+			stored(file, cursor, read);
+		};
+
+		for (const item of due) {
+			if (!helped.has(item.file)) readOne(item);
+		}
+		if (background !== undefined) {
+			const outcome = background.finish();
+			if (outcome === undefined) {
+				// The helper failed: read its files here, nothing is lost.
+				for (const item of due) if (helped.has(item.file)) readOne(item);
+			} else {
+				const theirs = DedupeIndex.fromColumns(outcome.columns);
+				for (let row = 0; row < theirs.size; row++) take(theirs.eventAt(row));
+				for (const { file, cursor, read } of outcome.files) {
+					malformedLines += cursor.malformed;
+					if (read > 0) filesReadByHelper++;
+					stored(file, cursor, read);
+				}
+			}
+		}
+		this.lineReader.release();
+		for (const file of Object.keys(cursors.files)) {
+			if (!listed.has(file)) {
+				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
+				changedCursors = true;
+			}
+		}
+		flush();
+		return { filesSeen: listed.size, filesRead, filesReset, bytesRead, eventsStored, malformedLines, filesReadByHelper };
+	}
+
+	/** Every source file that exists, and those of them with something to read. */
+	private filesDue(cursors: CursorState): { due: DueFile[]; listed: Set<string> } {
+		const listed = new Set<string>();
+		const due: DueFile[] = [];
+		this.options.sources.forEach((source, sourceIndex) => {
 			for (const file of source.listFiles()) {
 				if (listed.has(file)) continue;
 				listed.add(file);
-				filesSeen++;
 				let stat: fs.Stats;
 				try {
 					stat = fs.statSync(file);
@@ -296,52 +376,35 @@ export class Ledger {
 				if (source.reader.kind === 'database' && previous !== undefined && Date.now() - (previous.readAt ?? 0) < (this.options.databaseIntervalMs ?? 0)) {
 					continue;
 				}
-				let cursor: FileCursor;
-				let read: number;
-				if (source.reader.kind === 'lines') {
-					cursor = this.continueOrRestart(file, stat, previous, source.id);
-					if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
-					const malformedBefore = cursor.malformed;
-					read = this.readLines(file, stat, cursor, source.reader, take);
-					malformedLines += cursor.malformed - malformedBefore;
-				} else {
-					// Rewritten whole: parse it all again; its diagnostics replace the previous ones.
-					cursor = newCursor(source.id, stat);
-					let parsed: ParsedRecords;
-					try {
-						parsed =
-							source.reader.kind === 'document'
-								? source.reader.parse(fs.readFileSync(file), file)
-								: source.reader.read(file);
-					} catch (error) {
-						parsed = { events: [], malformed: 1, issues: [{ line: 0, reason: `unreadable: ${error instanceof Error ? error.message : String(error)}` }] };
-					}
-					for (const event of parsed.events) take(event);
-					cursor.malformed = parsed.malformed;
-					cursor.issues = parsed.issues.slice(0, maxIssuesKept);
-					cursor.offset = stat.size;
-					read = stat.size;
-					malformedLines += parsed.malformed;
-				}
-				cursor.signature = signature;
-				cursor.readAt = Date.now();
-				if (read > 0) filesRead++;
-				bytesRead += read;
-				cursors.files[file] = cursor;
-				changedCursors = true;
-				this.lock.touch();
-				if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush();
+				due.push({ source, sourceIndex, file, stat, previous, signature });
+			}
+		});
+		return { due, listed };
+	}
+
+	/**
+	 * Hands about half of the new line files to a helper thread when there are enough new bytes to be
+	 * worth one (a first scan); undefined otherwise.
+	 */
+	private startBackgroundScan(due: readonly DueFile[]): BackgroundScan | undefined {
+		const parallel = this.options.parallelScan;
+		if (parallel === undefined || os.availableParallelism() < 2) return undefined;
+		const fresh = due.filter((item) => item.previous === undefined && item.source.reader.kind === 'lines');
+		const total = fresh.reduce((sum, item) => sum + item.stat.size, 0);
+		if (total < (parallel.minBytes ?? defaultParallelMinBytes)) return undefined;
+		// Largest first, each to the lighter side; the ledger's own thread also writes, so it takes less.
+		let mine = 0;
+		let theirs = 0;
+		const tasks: ScanTask[] = [];
+		for (const item of [...fresh].sort((a, b) => b.stat.size - a.stat.size)) {
+			if (theirs * helperShare <= mine * (1 - helperShare)) {
+				theirs += item.stat.size;
+				tasks.push({ sourceIndex: item.sourceIndex, sourceId: item.source.id, file: item.file });
+			} else {
+				mine += item.stat.size;
 			}
 		}
-		this.readBuffer = emptyBuffer; // a long-lived process does not keep the largest chunk it read
-		for (const file of Object.keys(cursors.files)) {
-			if (!listed.has(file)) {
-				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
-				changedCursors = true;
-			}
-		}
-		flush();
-		return { filesSeen, filesRead, filesReset, bytesRead, eventsStored, malformedLines };
+		return BackgroundScan.start(parallel, tasks);
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
@@ -355,93 +418,18 @@ export class Ledger {
 		}
 		return { ...previous, issues: [...previous.issues] };
 	}
-
-	/** Reads from the cursor to `size`, in chunks; returns the bytes consumed. */
-	private readLines(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, take: (event: UsageEvent) => void): number {
-		const start = cursor.offset;
-		const size = stat.size;
-		let chunk = chunkBytes;
-		let head: { length: number; hash: string } | undefined;
-		while (cursor.offset < size) {
-			const length = Math.min(chunk, size - cursor.offset);
-			let bytes: Buffer;
-			try {
-				bytes = this.readChunk(file, cursor.offset, length);
-			} catch {
-				break; // vanished or unreadable now; try again next refresh
-			}
-			if (cursor.offset === 0) {
-				const headLength = Math.min(headBytes, bytes.length);
-				head = { length: headLength, hash: hashBytes(bytes.subarray(0, headLength)) };
-			}
-			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
-			if (result.state !== undefined) cursor.state = result.state;
-			for (const event of result.events) take(event);
-			cursor.malformed += result.malformed;
-			for (const issue of result.issues) {
-				if (cursor.issues.length < maxIssuesKept) cursor.issues.push(issue);
-			}
-			cursor.lines += result.lines;
-			cursor.offset += result.consumed;
-			if (result.consumed === 0) {
-				if (cursor.offset + length >= size) break; // only a partial last line: wait for its newline
-				chunk *= 2; // one line longer than the chunk
-			}
-		}
-		// The size and time seen before reading: anything appended since shows as a change next time.
-		cursor.size = size;
-		cursor.mtimeMs = stat.mtimeMs;
-		if (cursor.headLength < headBytes && cursor.offset > cursor.headLength) {
-			cursor.headLength = Math.min(headBytes, cursor.offset);
-			cursor.headHash = head?.length === cursor.headLength ? head.hash : hashBytes(readRange(file, 0, cursor.headLength));
-		}
-		return cursor.offset - start;
-	}
-
-	/**
-	 * Reads into one buffer reused across files: a first scan reads hundreds of megabytes, and a fresh
-	 * buffer per file would leave that much garbage for the collector. Parsers keep no reference to
-	 * the bytes they are given.
-	 */
-	private readChunk(file: string, offset: number, length: number): Buffer {
-		if (this.readBuffer.length < length) {
-			this.readBuffer = Buffer.allocUnsafe(Math.max(length, Math.min(chunkBytes, this.readBuffer.length * 2)));
-		}
-		return readRangeInto(file, offset, length, this.readBuffer);
-	}
 }
 
-function newCursor(source: LogSource['id'], stat: fs.Stats): FileCursor {
-	return {
-		source,
-		identity: `${stat.dev}:${stat.ino}`,
-		signature: '',
-		offset: 0,
-		lines: 0,
-		size: stat.size,
-		mtimeMs: stat.mtimeMs,
-		headLength: 0,
-		headHash: '',
-		malformed: 0,
-		issues: [],
-	};
-}
-
-/**
- * What must differ for a file to be read again. A database is also changed by its write-ahead log,
- * where SQLite keeps recent rows until a checkpoint.
- */
-function changeSignature(file: string, stat: fs.Stats, kind: SourceReader['kind']): string {
-	const own = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-	if (kind !== 'database') return own;
-	try {
-		const wal = fs.statSync(`${file}-wal`);
-		return `${own}|${wal.size}:${wal.mtimeMs}`;
-	} catch {
-		return own;
-	}
+/** A source file with something to read. */
+interface DueFile {
+	readonly source: LogSource;
+	readonly sourceIndex: number;
+	readonly file: string;
+	readonly stat: fs.Stats;
+	readonly previous: FileCursor | undefined;
+	readonly signature: string;
 }
 
 function emptyStats(): Omit<RefreshStats, 'durationMs' | 'ingested'> {
-	return { filesSeen: 0, filesRead: 0, filesReset: 0, bytesRead: 0, eventsStored: 0, malformedLines: 0 };
+	return { filesSeen: 0, filesRead: 0, filesReset: 0, bytesRead: 0, eventsStored: 0, malformedLines: 0, filesReadByHelper: 0 };
 }

@@ -1,0 +1,108 @@
+import type * as fs from 'node:fs';
+import { statSync } from 'node:fs';
+import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
+import { maxIssuesKept } from '../sources/lineParse';
+import type { LinesReader, SourceReader } from '../sources/logSource';
+import type { FileCursor } from './cursorState';
+import { hashBytes } from './cursorState';
+import { readRange, readRangeInto } from './eventLog';
+
+const chunkBytes = 8 * 1024 * 1024;
+const emptyBuffer = Buffer.alloc(0);
+/** How much of a file's start is hashed to notice a file rewritten in place. */
+export const headBytes = 1024;
+
+/**
+ * Reads line files from their cursors, in chunks, handing each parsed event on. The chunks go into
+ * one buffer reused across files: a first scan reads hundreds of megabytes, and a fresh buffer per
+ * file would leave that much garbage for the collector. Parsers keep no reference to the bytes.
+ */
+export class LineFileReader {
+	private buffer = emptyBuffer;
+
+	/** Reads from the cursor to the size in `stat`; returns the bytes consumed. */
+	read(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, take: (event: UsageEvent) => void): number {
+		const start = cursor.offset;
+		const size = stat.size;
+		let chunk = chunkBytes;
+		let head: { length: number; hash: string } | undefined;
+		while (cursor.offset < size) {
+			const length = Math.min(chunk, size - cursor.offset);
+			let bytes: Buffer;
+			try {
+				bytes = this.readChunk(file, cursor.offset, length);
+			} catch {
+				break; // vanished or unreadable now; try again next refresh
+			}
+			if (cursor.offset === 0) {
+				const headLength = Math.min(headBytes, bytes.length);
+				head = { length: headLength, hash: hashBytes(bytes.subarray(0, headLength)) };
+			}
+			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
+			if (result.state !== undefined) cursor.state = result.state;
+			for (const event of result.events) take(event);
+			cursor.malformed += result.malformed;
+			for (const issue of result.issues) {
+				if (cursor.issues.length < maxIssuesKept) cursor.issues.push(issue);
+			}
+			cursor.lines += result.lines;
+			cursor.offset += result.consumed;
+			if (result.consumed === 0) {
+				if (cursor.offset + length >= size) break; // only a partial last line: wait for its newline
+				chunk *= 2; // one line longer than the chunk
+			}
+		}
+		// The size and time seen before reading: anything appended since shows as a change next time.
+		cursor.size = size;
+		cursor.mtimeMs = stat.mtimeMs;
+		if (cursor.headLength < headBytes && cursor.offset > cursor.headLength) {
+			cursor.headLength = Math.min(headBytes, cursor.offset);
+			cursor.headHash = head?.length === cursor.headLength ? head.hash : hashBytes(readRange(file, 0, cursor.headLength));
+		}
+		return cursor.offset - start;
+	}
+
+	/** Lets the buffer go: a long-lived process does not keep the largest chunk it read. */
+	release(): void {
+		this.buffer = emptyBuffer;
+	}
+
+	private readChunk(file: string, offset: number, length: number): Buffer {
+		if (this.buffer.length < length) {
+			this.buffer = Buffer.allocUnsafe(Math.max(length, Math.min(chunkBytes, this.buffer.length * 2)));
+		}
+		return readRangeInto(file, offset, length, this.buffer);
+	}
+}
+
+/** The cursor of a file not read yet. */
+export function newCursor(source: SourceId, stat: fs.Stats): FileCursor {
+	return {
+		source,
+		identity: `${stat.dev}:${stat.ino}`,
+		signature: '',
+		offset: 0,
+		lines: 0,
+		size: stat.size,
+		mtimeMs: stat.mtimeMs,
+		headLength: 0,
+		headHash: '',
+		malformed: 0,
+		issues: [],
+	};
+}
+
+/**
+ * What must differ for a file to be read again. A database is also changed by its write-ahead log,
+ * where SQLite keeps recent rows until a checkpoint.
+ */
+export function changeSignature(file: string, stat: fs.Stats, kind: SourceReader['kind']): string {
+	const own = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
+	if (kind !== 'database') return own;
+	try {
+		const wal = statSync(`${file}-wal`);
+		return `${own}|${wal.size}:${wal.mtimeMs}`;
+	} catch {
+		return own;
+	}
+}
