@@ -333,8 +333,7 @@ export class Ledger {
 				// The helper failed: read its files here, nothing is lost.
 				for (const item of due) if (helped.has(item.file)) readOne(item);
 			} else {
-				const theirs = DedupeIndex.fromColumns(outcome.columns);
-				for (let row = 0; row < theirs.size; row++) take(theirs.eventAt(row));
+				this.index.absorb(DedupeIndex.fromColumns(outcome.columns), (row) => changedRows.add(row));
 				for (const { file, cursor, read } of outcome.files) {
 					malformedLines += cursor.malformed;
 					if (read > 0) filesReadByHelper++;

@@ -65,6 +65,24 @@ describe('DedupeIndex columns', () => {
 		assert.deepEqual(sidechainOnly.counted().map((event) => event.key), ['claude-code:msg_9:req_main']);
 	});
 
+	it('absorbs another index exactly as if its events had been added one by one', () => {
+		const events = sampleEvents();
+		const mine = [events[0]!, events[3]!, usageEvent({ key: 'claude-code:msg_9:req_9', messageId: 'msg_9', outputTokens: 4 })];
+		const theirs = [...events, usageEvent({ key: 'claude-code:msg_9:req_9', messageId: 'msg_9', outputTokens: 2 }), usageEvent({ key: 'claude-code:msg_3:req_3', messageId: 'msg_3', model: 'only-there' })];
+		const expected = indexOf([...mine, ...theirs]);
+		const merged = indexOf(mine);
+		const changed: number[] = [];
+		merged.absorb(indexOf(theirs), (row) => changed.push(row));
+		assert.deepEqual(merged.all(), expected.all());
+		assert.deepEqual(merged.counted(), expected.counted());
+		// msg_2 and msg_9 kept their better copies here: only rows that took a copy are reported.
+		assert.deepEqual(changed.map((row) => merged.eventAt(row).key).sort(), [...new Set(theirs.map((event) => event.key))].filter((key) => key !== 'claude-code:msg_9:req_9' && key !== 'claude-code:msg_2:req_2').sort());
+		// A later copy still finds the absorbed rows by key and by message id.
+		assert.equal(merged.add(usageEvent({ key: 'claude-code:at:/home/dév/ñ.jsonl:120', messageId: '', timestamp: base + 3 * hour, file: '/home/dév/ñ.jsonl' })), false);
+		merged.add(usageEvent({ key: 'amp:t-1:3', messageId: 'm-amp', source: 'amp', sidechain: true }));
+		assert.equal(merged.counted().some((event) => event.key === 'amp:t-1:3'), false);
+	});
+
 	it('answers a time range and the oldest request as a filter of the whole would', () => {
 		const index = indexOf(sampleEvents());
 		const range = { from: base, to: base + 3 * hour };

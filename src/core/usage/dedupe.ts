@@ -208,7 +208,7 @@ export class DedupeIndex {
 		const key = event.key;
 		const keyBytes = this.keyToScratch(key);
 		const hash = this.lookupHash;
-		const found = keyBytes < 0 ? this.findAsciiKey(key, hash) : this.findKey(this.scratch, keyBytes, hash);
+		const found = keyBytes < 0 ? this.findAsciiKey(key, hash) : this.findKey(this.scratch, 0, keyBytes, hash);
 		if (found !== noRow) {
 			if (!isBetterCopy(event, this.rankOf(found))) return noRow;
 			this.writeRow(found, event);
@@ -236,10 +236,57 @@ export class DedupeIndex {
 		return row;
 	}
 
+	/**
+	 * Takes every row of another index (a helper thread's) as if each of its events had been added
+	 * here, without building them as objects; `changed` hears each row of this index that took a copy.
+	 */
+	absorb(other: DedupeIndex, changed: (row: number) => void): void {
+		const stringMap = other.strings.map((value) => this.stringId(value));
+		for (let from = 0; from < other.rows; from++) {
+			const keyStart = other.keyStart[from]!;
+			const keyLength = other.keyLength[from]!;
+			const hash = other.keyHash[from]!;
+			const found = this.findKey(other.text, keyStart, keyLength, hash);
+			if (found !== noRow) {
+				if (!isBetterCopy(other.rankOf(from), this.rankOf(found))) continue;
+				this.copyRow(other, from, found, stringMap);
+				changed(found);
+				continue;
+			}
+			if (this.rows === this.capacity) this.grow();
+			const row = this.rows++;
+			const messageLength = other.messageLength[from]!;
+			this.ensureText(keyLength + messageLength);
+			const start = this.textLength;
+			this.text.set(other.text.subarray(keyStart, keyStart + keyLength), start);
+			this.textLength += keyLength;
+			this.keyStart[row] = start;
+			this.keyLength[row] = keyLength;
+			this.keyHash[row] = hash;
+			this.placeKey(row);
+			this.nextSameMessage[row] = 0;
+			this.messageLength[row] = messageLength;
+			if (messageLength > 0) {
+				const messageStart = other.messageStart[from]!;
+				if (messageStart >= keyStart && messageStart + messageLength <= keyStart + keyLength) {
+					this.messageStart[row] = start + (messageStart - keyStart);
+				} else {
+					this.messageStart[row] = this.textLength;
+					this.text.set(other.text.subarray(messageStart, messageStart + messageLength), this.textLength);
+					this.textLength += messageLength;
+				}
+				this.messageHash[row] = other.messageHash[from]!;
+				this.linkMessage(row);
+			}
+			this.copyRow(other, from, row, stringMap);
+			changed(row);
+		}
+	}
+
 	/** The best copy stored under a key. */
 	get(key: string): UsageEvent | undefined {
 		const keyBytes = this.keyToScratch(key);
-		const row = keyBytes < 0 ? this.findAsciiKey(key, this.lookupHash) : this.findKey(this.scratch, keyBytes, this.lookupHash);
+		const row = keyBytes < 0 ? this.findAsciiKey(key, this.lookupHash) : this.findKey(this.scratch, 0, keyBytes, this.lookupHash);
 		return row === noRow ? undefined : this.eventAt(row);
 	}
 
@@ -319,6 +366,15 @@ export class DedupeIndex {
 			(event.modelInferred ? flagModelInferred : 0);
 		this.reportedCost[row] = event.reportedCostUSD ?? Number.NaN;
 		this.reportedCredits[row] = event.reportedCredits ?? Number.NaN;
+	}
+
+	private copyRow(other: DedupeIndex, from: number, row: number, stringMap: readonly number[]): void {
+		this.timestamp[row] = other.timestamp[from]!;
+		for (let i = 0; i < tokensPerRow; i++) this.tokens[row * tokensPerRow + i] = other.tokens[from * tokensPerRow + i]!;
+		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = stringMap[other.refs[from * refsPerRow + i]!]!;
+		this.flags[row] = other.flags[from]!;
+		this.reportedCost[row] = other.reportedCost[from]!;
+		this.reportedCredits[row] = other.reportedCredits[from]!;
 	}
 
 	private rankOf(row: number): CopyRank {
@@ -439,13 +495,13 @@ export class DedupeIndex {
 		}
 	}
 
-	private findKey(bytes: Uint8Array, length: number, hash: number): number {
+	private findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
 		const mask = this.keySlots.length - 1;
 		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
 			const held = this.keySlots[slot]!;
 			if (held === 0) return noRow;
 			const row = held - 1;
-			if (this.keyHash[row] === hash && this.keyLength[row] === length && equalBytes(this.text, this.keyStart[row]!, bytes, 0, length)) {
+			if (this.keyHash[row] === hash && this.keyLength[row] === length && equalBytes(this.text, this.keyStart[row]!, bytes, start, length)) {
 				return row;
 			}
 		}
