@@ -20,8 +20,6 @@ import { cliEditorContext } from '../sources/registry';
 
 declare const TOKEN_LEDGER_VERSION: string;
 
-const todaysViews: ReadonlySet<CliArgs['command']> = new Set(['today', 'status', 'guard', 'cap']);
-
 interface Output {
 	out(text: string): void;
 	err(text: string): void;
@@ -94,34 +92,36 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 		...(args.since === undefined ? {} : { since: args.since }),
 		...(args.until === undefined ? {} : { until: args.until }),
 	};
-	// Today's views read only the recent days they look at, so they stay fast however long the history.
-	const events = todaysViews.has(args.command) ? ledger.counted(capViewRange(now, base)) : args.command === 'sources' ? [] : ledger.counted();
+	// Today's views read only the recent days they look at, so they stay fast however long the history;
+	// whole-history reports aggregate the events one at a time.
+	const recent = (): UsageEvent[] => ledger.counted(capViewRange(now, base));
 	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
 
 	switch (args.command) {
 		case 'today': {
-			const report = dayReport(events, { ...options, date: base.calendar.dateKey(now) });
+			const report = dayReport(recent(), { ...options, date: base.calendar.dateKey(now) });
 			emit(report, () => `Today ${report.date} (${base.calendar.timeZone}): ${formatUSD(report.costUSD)}\n\n${renderTable('Source / model', breakdownRows(report), report)}`);
 			break;
 		}
 		case 'daily': {
-			const report = dailyReport(events, options);
+			const report = dailyReport(ledger.eachCounted(), options);
 			emit(report, () => renderTable('Date', report.daily.map((row) => ({ key: row.date, totals: row })), report.totals));
 			break;
 		}
 		case 'weekly': {
-			const report = weeklyReport(events, { ...options, weekStart: args.weekStart ?? settings.weekStart });
+			const report = weeklyReport(ledger.eachCounted(), { ...options, weekStart: args.weekStart ?? settings.weekStart });
 			emit(report, () => renderTable('Week of', report.weekly.map((row) => ({ key: row.week, totals: row })), report.totals));
 			break;
 		}
 		case 'status': {
+			const events = recent();
 			const report = dayReport(events, { ...options, date: base.calendar.dateKey(now) });
 			const cap = capFor(args, settings, ledger.home, events, now, options);
 			emit({ ...report, cap }, () => `${renderCapLine(cap, report.date)}\n\n${renderTable('Source / model', breakdownRows(report), report)}`);
 			break;
 		}
 		case 'guard': {
-			const cap = capFor(args, settings, ledger.home, events, now, options);
+			const cap = capFor(args, settings, ledger.home, recent(), now, options);
 			if (!allowsNewRequests(cap)) {
 				// Claude Code's UserPromptSubmit protocol: this JSON on stdout refuses the prompt and shows the reason.
 				io.out(
@@ -139,7 +139,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 			if (action.kind === 'clear') writeCapOverride(ledger.home, { date: today, raisedToUSD: null, snoozed: false });
 			else if (action.kind === 'snooze') writeCapOverride(ledger.home, { ...currentOverride(ledger.home, today), snoozed: true });
 			else writeCapOverride(ledger.home, { ...currentOverride(ledger.home, today), raisedToUSD: action.toUSD });
-			const cap = capFor(args, settings, ledger.home, events, now, options);
+			const cap = capFor(args, settings, ledger.home, recent(), now, options);
 			emit({ date: today, cap }, () => `${renderCapLine(cap, today)}\n`);
 			break;
 		}
@@ -149,7 +149,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 			break;
 		}
 		case 'sessions': {
-			const report = sessionsReport(events, options);
+			const report = sessionsReport(ledger.eachCounted(), options);
 			emit(report, () =>
 				renderTable(
 					'Session',

@@ -167,6 +167,11 @@ export class Ledger {
 		return this.index.counted(range);
 	}
 
+	/** `counted`, one event at a time, for a report that aggregates as it goes (valid until the next refresh). */
+	eachCounted(range?: TimeRange): Iterable<UsageEvent> {
+		return this.index.eachCounted(range);
+	}
+
 	/** When the earliest request that counts was made (of the given sources); undefined when none. */
 	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
 		return this.index.oldestCounted(sources);

@@ -61,8 +61,11 @@ interface Placed {
 	readonly price: Price;
 }
 
-function place(events: readonly UsageEvent[], options: ReportOptions): Placed[] {
-	const placed: Placed[] = [];
+/**
+ * Each event in the report's range with its local date and price, one at a time: a report over a
+ * long history then holds its rows, not every event and price at once.
+ */
+function* place(events: Iterable<UsageEvent>, options: ReportOptions): Generator<Placed> {
 	for (const event of events) {
 		if (options.sources !== undefined && !options.sources.has(event.source)) {
 			continue;
@@ -71,13 +74,12 @@ function place(events: readonly UsageEvent[], options: ReportOptions): Placed[] 
 		if ((options.since !== undefined && date < options.since) || (options.until !== undefined && date > options.until)) {
 			continue;
 		}
-		placed.push({ event, date, price: priceUsage(options.prices, event) });
+		yield { event, date, price: priceUsage(options.prices, event) };
 	}
-	return placed;
 }
 
 function groupInto<Row extends BreakdownTotals>(
-	placed: readonly Placed[],
+	placed: Iterable<Placed>,
 	keyOf: (item: Placed) => string,
 	makeRow: (key: string, first: Placed) => Row,
 ): { rows: Row[]; totals: BreakdownTotals } {
@@ -96,7 +98,7 @@ function groupInto<Row extends BreakdownTotals>(
 	return { rows: [...rows.values()], totals };
 }
 
-export function dailyReport(events: readonly UsageEvent[], options: ReportOptions): DailyReport {
+export function dailyReport(events: Iterable<UsageEvent>, options: ReportOptions): DailyReport {
 	const { rows, totals } = groupInto(
 		place(events, options),
 		(item) => item.date,
@@ -106,7 +108,7 @@ export function dailyReport(events: readonly UsageEvent[], options: ReportOption
 	return { daily: rows, totals };
 }
 
-export function weeklyReport(events: readonly UsageEvent[], options: ReportOptions & { weekStart: WeekStart }): WeeklyReport {
+export function weeklyReport(events: Iterable<UsageEvent>, options: ReportOptions & { weekStart: WeekStart }): WeeklyReport {
 	const { rows, totals } = groupInto(
 		place(events, options),
 		(item) => weekStartOf(item.date, options.weekStart),
@@ -116,8 +118,8 @@ export function weeklyReport(events: readonly UsageEvent[], options: ReportOptio
 	return { weekly: rows, totals };
 }
 
-export function sessionsReport(events: readonly UsageEvent[], options: ReportOptions): SessionsReport {
-	const placed = place(events, options);
+export function sessionsReport(events: Iterable<UsageEvent>, options: ReportOptions): SessionsReport {
+	const placed = [...place(events, options)];
 	const bounds = new Map<string, { first: number; last: number; project: string; branch: string }>();
 	const keyOf = (item: Placed): string => `${item.event.source}\u0000${item.event.sessionId}`;
 	for (const item of placed) {
@@ -152,7 +154,7 @@ export function sessionsReport(events: readonly UsageEvent[], options: ReportOpt
 	return { sessions: rows, totals };
 }
 
-export function dayReport(events: readonly UsageEvent[], options: ReportOptions & { date: DateKey }): DayReport {
+export function dayReport(events: Iterable<UsageEvent>, options: ReportOptions & { date: DateKey }): DayReport {
 	const { totals } = groupInto(
 		place(events, { ...options, since: options.date, until: options.date }),
 		() => options.date,

@@ -299,16 +299,22 @@ export class DedupeIndex {
 
 	/** The events that count, each request once, in the order they were first seen; optionally only those in a range. */
 	counted(range?: TimeRange): UsageEvent[] {
-		const result: UsageEvent[] = [];
+		return [...this.eachCounted(range)];
+	}
+
+	/**
+	 * `counted`, one event at a time: a report over a whole history that aggregates as it goes then
+	 * never holds every event at once, and the collector only ever sees short-lived objects.
+	 */
+	*eachCounted(range?: TimeRange): Generator<UsageEvent> {
 		const from = range?.from ?? Number.NEGATIVE_INFINITY;
 		const to = range?.to ?? Number.POSITIVE_INFINITY;
 		for (let row = 0; row < this.rows; row++) {
 			const timestamp = this.timestamp[row]!;
 			if (timestamp < from || timestamp >= to) continue;
 			if (this.isSidechainReplay(row)) continue;
-			result.push(this.eventAt(row));
+			yield this.eventAt(row);
 		}
-		return result;
 	}
 
 	/** The earliest request that counts, of the given sources (all when omitted); undefined when none. */
