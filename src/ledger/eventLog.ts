@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
+import type { DedupeIndex } from '../core/usage/dedupe';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import { hashBytes } from './cursorState';
-import { EventDecoder, EventEncoder } from './eventCodec';
+import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
 
 /** How far the log was read: enough for another process to go on from there, if the file is still that one. */
 export interface LogPosition {
@@ -32,6 +33,7 @@ export class EventLog {
 	private identity = '';
 	private decoder = new EventDecoder();
 	private encoder = new EventEncoder();
+	private rowEncoder = new RowEncoder(this.encoder);
 	private adopted = 0;
 
 	constructor(readonly file: string) {}
@@ -117,6 +119,27 @@ export class EventLog {
 			return;
 		}
 		const text = this.encoder.encode(events);
+		this.writeAtEnd(Buffer.from(text, 'utf8'));
+		// Our own string definitions are skipped by the next read (the offset moves past them), yet
+		// other writers will refer to them: teach the decoder now.
+		for (const line of text.split('\n')) {
+			if (line.startsWith('["s",')) this.decoder.decodeLine(line);
+		}
+		this.adopted = this.decoder.strings.length;
+	}
+
+	/** `append` for rows of an index, written straight from its columns. */
+	appendRows(index: DedupeIndex, rows: readonly number[]): void {
+		if (rows.length === 0) {
+			return;
+		}
+		const { bytes, defined } = this.rowEncoder.encode(index, rows);
+		this.writeAtEnd(bytes);
+		for (const [id, value] of defined) this.decoder.strings[id] = value;
+		this.adopted = this.decoder.strings.length;
+	}
+
+	private writeAtEnd(data: Buffer): void {
 		const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT);
 		try {
 			const stat = fs.fstatSync(fd);
@@ -126,7 +149,6 @@ export class EventLog {
 			if (stat.size !== this.offset) {
 				fs.ftruncateSync(fd, this.offset); // a torn line left by a writer that died
 			}
-			const data = Buffer.from(text, 'utf8');
 			let written = 0;
 			while (written < data.length) {
 				written += fs.writeSync(fd, data, written, data.length - written, this.offset + written);
@@ -136,12 +158,6 @@ export class EventLog {
 		} finally {
 			fs.closeSync(fd);
 		}
-		// Our own string definitions are skipped by the next read (the offset moves past them), yet
-		// other writers will refer to them: teach the decoder now.
-		for (const line of text.split('\n')) {
-			if (line.startsWith('["s",')) this.decoder.decodeLine(line);
-		}
-		this.adopted = this.decoder.strings.length;
 	}
 
 	/** Replaces the whole file atomically (write a sibling, then rename over). */
@@ -164,6 +180,7 @@ export class EventLog {
 		this.identity = identity;
 		this.decoder = new EventDecoder();
 		this.encoder = new EventEncoder();
+		this.rowEncoder = new RowEncoder(this.encoder);
 		this.adopted = 0;
 	}
 }

@@ -281,7 +281,7 @@ export class Ledger {
 			changedRows = new Set<number>();
 			eventsStored += rows.size;
 			if (options.write) {
-				this.log.append(Array.from(rows, (row) => this.index.eventAt(row)));
+				this.log.appendRows(this.index, [...rows]);
 				if (changedCursors) saveCursorState(this.cursorsFile, cursors);
 				changedCursors = false;
 			}

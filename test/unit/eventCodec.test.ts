@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { EventDecoder, EventEncoder } from '../../src/ledger/eventCodec';
+import { DedupeIndex } from '../../src/core/usage/dedupe';
+import { EventDecoder, EventEncoder, RowEncoder } from '../../src/ledger/eventCodec';
 import { usageEvent } from './helpers';
 
 describe('Ledger line format', () => {
@@ -18,5 +19,24 @@ describe('Ledger line format', () => {
 		const decoder = new EventDecoder();
 		assert.deepEqual(lines.map((line) => decoder.decodeLine(line)).filter((event) => event !== null), events);
 		assert.equal(decoder.damaged, 0);
+	});
+
+	it('writes rows of an index byte for byte as it writes the same events', () => {
+		const events = [
+			usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', reportedCostUSD: 0.1 + 0.2, timestamp: 1_777_000_000_123 }),
+			usageEvent({ key: 'k"quoted\\and\u0002control', messageId: 'm\tx', reportedCredits: 1e21, cacheReadTokens: 2 ** 53 - 1, outputTokens: 0.5 }),
+			usageEvent({ key: 'claude-code:at:/home/dév/ñ 😀.jsonl:12', messageId: '', file: '/home/dév/ñ 😀.jsonl', sidechain: true, estimated: true, source: 'codex', model: 'm2' }),
+		];
+		const index = new DedupeIndex();
+		for (const event of events) index.add(event);
+		const shared = new EventEncoder();
+		const first = new RowEncoder(shared).encode(index, [0, 1]);
+		const second = new RowEncoder(shared).encode(index, [2]);
+		const expected = new EventEncoder();
+		assert.equal(first.bytes.toString('utf8'), expected.encode(events.slice(0, 2)));
+		assert.equal(second.bytes.toString('utf8'), expected.encode(events.slice(2)));
+		// The strings each call defined, numbered as in its lines.
+		assert.deepEqual(first.defined.map(([, value]) => value), ['claude-code', 'claude-sonnet-4-5-20250929', 's1', '/p', 'main', '/f.jsonl']);
+		assert.deepEqual(second.defined, [[6, 'codex'], [7, 'm2'], [8, '/home/dév/ñ 😀.jsonl']]);
 	});
 });

@@ -60,6 +60,48 @@ export interface DedupeColumns {
 	readonly text: Uint8Array;
 }
 
+/**
+ * A stored row as numbers and byte ranges, filled in place by `DedupeIndex.readRow`: what a writer
+ * needs to write the row out without building an event. Strings are the index's string numbers
+ * (`DedupeIndex.stringAt`); key and message id are UTF-8 ranges of `DedupeIndex.bytes`.
+ */
+export interface RowFields {
+	keyStart: number;
+	keyLength: number;
+	messageStart: number;
+	messageLength: number;
+	timestamp: number;
+	/** source, model, session, project, branch, file: string numbers. */
+	readonly strings: [number, number, number, number, number, number];
+	sidechain: boolean;
+	hasSpeed: boolean;
+	estimated: boolean;
+	modelInferred: boolean;
+	/** input, output, cache write 5m, cache write 1h, cache read, reasoning. */
+	readonly tokens: [number, number, number, number, number, number];
+	/** NaN when the tool recorded none. */
+	reportedCost: number;
+	reportedCredits: number;
+}
+
+export function emptyRowFields(): RowFields {
+	return {
+		keyStart: 0,
+		keyLength: 0,
+		messageStart: 0,
+		messageLength: 0,
+		timestamp: 0,
+		strings: [0, 0, 0, 0, 0, 0],
+		sidechain: false,
+		hasSpeed: false,
+		estimated: false,
+		modelInferred: false,
+		tokens: [0, 0, 0, 0, 0, 0],
+		reportedCost: Number.NaN,
+		reportedCredits: Number.NaN,
+	};
+}
+
 const tokensPerRow = 6;
 const refsPerRow = 6;
 const refSource = 0;
@@ -398,6 +440,34 @@ export class DedupeIndex {
 			hasSpeed: (flags & flagSpeed) !== 0,
 			reportedCostUSD: Number.isNaN(cost) ? null : cost,
 		};
+	}
+
+	/** The bytes that `readRow`'s key and message ranges point into (valid until the next add). */
+	get bytes(): Uint8Array {
+		return this.text;
+	}
+
+	/** The string a `RowFields` string number stands for. */
+	stringAt(id: number): string {
+		return this.strings[id]!;
+	}
+
+	/** Fills `into` with a row's fields, building nothing. */
+	readRow(row: number, into: RowFields): void {
+		into.keyStart = this.keyStart[row]!;
+		into.keyLength = this.keyLength[row]!;
+		into.messageStart = this.messageStart[row]!;
+		into.messageLength = this.messageLength[row]!;
+		into.timestamp = this.timestamp[row]!;
+		for (let i = 0; i < refsPerRow; i++) into.strings[i] = this.refs[row * refsPerRow + i]!;
+		const flags = this.flags[row]!;
+		into.sidechain = (flags & flagSidechain) !== 0;
+		into.hasSpeed = (flags & flagSpeed) !== 0;
+		into.estimated = (flags & flagEstimated) !== 0;
+		into.modelInferred = (flags & flagModelInferred) !== 0;
+		for (let i = 0; i < tokensPerRow; i++) into.tokens[i] = this.tokens[row * tokensPerRow + i]!;
+		into.reportedCost = this.reportedCost[row]!;
+		into.reportedCredits = this.reportedCredits[row]!;
 	}
 
 	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
