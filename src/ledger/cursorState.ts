@@ -48,16 +48,15 @@ export function loadCursorState(file: string): CursorState {
 	}
 }
 
-/** Written to a sibling and renamed over, so a crash leaves either the old or the new state. */
+/**
+ * Written to a sibling and renamed over, so a crash leaves either the old or the new state. It is
+ * not synced to disk: the events it covers were synced before it was written, and cursors lost or
+ * torn by a power cut only cost a re-read (events are deduplicated against the ledger). Syncing
+ * it, megabytes for a long history, at every step of a first scan cost more than the scan.
+ */
 export function saveCursorState(file: string, state: CursorState): void {
 	const temporary = `${file}.${process.pid}.tmp`;
-	const fd = fs.openSync(temporary, 'w');
-	try {
-		fs.writeSync(fd, JSON.stringify(state));
-		fs.fsyncSync(fd);
-	} finally {
-		fs.closeSync(fd);
-	}
+	fs.writeFileSync(temporary, JSON.stringify(state));
 	fs.renameSync(temporary, file);
 }
 

@@ -83,6 +83,7 @@ export class EventEncoder {
 
 /** Encoded lines, and the strings they define (so the writer's own reader knows them). */
 export interface EncodedRows {
+	/** A view of the encoder's buffer: valid until its next `encode`. */
 	readonly bytes: Buffer;
 	readonly defined: ReadonlyArray<readonly [number, string]>;
 }
@@ -139,7 +140,7 @@ export class RowEncoder {
 			this.number(fields.reportedCredits);
 			this.ascii(']\n');
 		}
-		return { bytes: Buffer.from(this.buffer.subarray(0, this.length)), defined };
+		return { bytes: this.buffer.subarray(0, this.length), defined };
 	}
 
 	/** The log's number for one of the index's strings, defining it (a line before the row) when new. */

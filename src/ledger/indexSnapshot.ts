@@ -62,29 +62,48 @@ const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column
 	['text', Uint8Array, 0],
 ];
 
-/** Writes a sibling file and renames it over the snapshot: readers see the old one or the new one. */
+/**
+ * Writes a sibling file and renames it over the snapshot: readers see the old one or the new one.
+ * The columns are written one after the other, not gathered into one buffer first: for a long
+ * history they are a hundred megabytes.
+ */
 export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void {
 	const { columns } = snapshot;
 	const body: Uint8Array[] = [];
 	const segments: Segment[] = [];
 	let offset = 0;
+	let crc32 = 0;
 	for (const [name] of layout) {
 		const { stored, encoding } = narrowest(name, columns[name]);
-		const padding = (8 - (offset % 8)) % 8;
-		body.push(Buffer.alloc(padding), stored);
+		const padding = alignmentPadding(offset);
+		if (padding > 0) body.push(zeros.subarray(0, padding));
+		body.push(stored);
 		offset += padding + stored.byteLength;
 		segments.push({ name, encoding, bytes: stored.byteLength });
 	}
-	const bodyBytes = Buffer.concat(body);
-	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments, crc32: zlib.crc32(bodyBytes) };
+	for (const part of body) crc32 = zlib.crc32(part, crc32);
+	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments, crc32 };
 	const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
 	const length = Buffer.alloc(4);
 	length.writeUInt32LE(headerBytes.length);
 	// The body starts 8-byte aligned, so that every column can be viewed where it lies.
 	const headerEnd = magic.length + 4 + headerBytes.length;
 	const temporary = `${file}.${process.pid}.tmp`;
-	fs.writeFileSync(temporary, Buffer.concat([magic, length, headerBytes, Buffer.alloc((8 - (headerEnd % 8)) % 8), bodyBytes]));
+	const fd = fs.openSync(temporary, 'w');
+	try {
+		for (const part of [magic, length, headerBytes, zeros.subarray(0, alignmentPadding(headerEnd)), ...body]) {
+			for (let written = 0; written < part.byteLength; ) written += fs.writeSync(fd, part, written, part.byteLength - written);
+		}
+	} finally {
+		fs.closeSync(fd);
+	}
 	fs.renameSync(temporary, file);
+}
+
+const zeros = new Uint8Array(8);
+
+function alignmentPadding(offset: number): number {
+	return (8 - (offset % 8)) % 8;
 }
 
 function narrowest(name: ColumnName, column: Column): { stored: Uint8Array; encoding: Encoding } {
@@ -124,7 +143,7 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	const header = JSON.parse(bytes.toString('utf8', headerStart, headerStart + headerLength)) as Header;
 	if (header.version !== formatVersion || !Number.isInteger(header.rows) || header.rows < 0) return undefined;
 	const headerEnd = headerStart + headerLength;
-	const bodyStart = headerEnd + ((8 - (headerEnd % 8)) % 8);
+	const bodyStart = headerEnd + alignmentPadding(headerEnd);
 	if (bodyStart > bytes.length || zlib.crc32(bytes.subarray(bodyStart)) !== header.crc32) return undefined;
 	// Columns are viewed in place, which needs the buffer itself 8-byte aligned.
 	const buffer = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
@@ -132,7 +151,7 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	const found = new Map<ColumnName, Column>();
 	let offset = bodyStart;
 	for (const segment of header.segments) {
-		offset += (8 - ((offset - bodyStart) % 8)) % 8;
+		offset += alignmentPadding(offset - bodyStart);
 		if (offset + segment.bytes > buffer.length) return undefined;
 		found.set(segment.name, widened(buffer, offset, segment, rows));
 		offset += segment.bytes;

@@ -66,6 +66,11 @@ const helperShare = 0.55;
 const flushEvents = 20_000;
 const flushMs = 1_000;
 /**
+ * The cursors (one entry per source file: megabytes for a long history) are rewritten at most this
+ * often during a scan, and at its end: events stored without their cursors are only read again.
+ */
+const cursorsEveryMs = 3_000;
+/**
  * A new index snapshot is written once the log has grown past the last one by this many bytes and
  * by this share of the log: a later start then decodes at most that much of the log, and the
  * snapshot is not rewritten for every few new lines.
@@ -275,15 +280,19 @@ export class Ledger {
 		// Stores what was read so far, then the cursors that cover it. Called every `flushEvents` events
 		// as well as at the end, so a long first scan keeps bounded memory and, if killed, resumes.
 		let flushedAt = Date.now();
-		const flush = (): void => {
+		let cursorsSavedAt = Date.now();
+		const flush = (last: boolean): void => {
 			flushedAt = Date.now();
 			const rows = changedRows;
 			changedRows = new Set<number>();
 			eventsStored += rows.size;
 			if (options.write) {
 				this.log.appendRows(this.index, [...rows]);
-				if (changedCursors) saveCursorState(this.cursorsFile, cursors);
-				changedCursors = false;
+				if (changedCursors && (last || flushedAt - cursorsSavedAt >= cursorsEveryMs)) {
+					saveCursorState(this.cursorsFile, cursors);
+					changedCursors = false;
+					cursorsSavedAt = flushedAt;
+				}
 			}
 		};
 		const stored = (file: string, cursor: FileCursor, read: number): void => {
@@ -292,7 +301,7 @@ export class Ledger {
 			cursors.files[file] = cursor;
 			changedCursors = true;
 			this.lock.touch();
-			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush();
+			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush(false);
 		};
 
 		const { due, listed } = this.filesDue(cursors);
@@ -333,13 +342,15 @@ export class Ledger {
 			if (!helped.has(item.file)) readOne(item);
 		}
 		if (background !== undefined) {
-			const outcome = background.finish();
+			let outcome = background.finish();
 			if (outcome === undefined) {
 				// The helper failed: read its files here, nothing is lost.
 				for (const item of due) if (helped.has(item.file)) readOne(item);
 			} else {
+				const { files } = outcome;
 				this.index.absorb(DedupeIndex.fromColumns(outcome.columns), (row) => changedRows.add(row));
-				for (const { file, cursor, read } of outcome.files) {
+				outcome = undefined; // its columns can go before the rows are written
+				for (const { file, cursor, read } of files) {
 					malformedLines += cursor.malformed;
 					if (read > 0) filesReadByHelper++;
 					stored(file, cursor, read);
@@ -353,7 +364,7 @@ export class Ledger {
 				changedCursors = true;
 			}
 		}
-		flush();
+		flush(true);
 		return { filesSeen: listed.size, filesRead, filesReset, bytesRead, eventsStored, malformedLines, filesReadByHelper };
 	}
 

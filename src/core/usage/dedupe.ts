@@ -633,14 +633,17 @@ export class DedupeIndex {
 
 	private ensureText(extra: number): void {
 		if (this.textLength + extra <= this.text.length) return;
-		const next = new Uint8Array(Math.max(this.text.length * 2, this.textLength + extra));
+		const next = new Uint8Array(Math.max(Math.ceil(this.text.length * 1.5), this.textLength + extra));
 		next.set(this.text.subarray(0, this.textLength));
 		this.text = next;
 	}
 
-	/** Doubles every column; the hash tables are rebuilt at the new size (at most half full). */
+	/**
+	 * Grows every column by half (not double: a long history holds hundreds of thousands of rows); the
+	 * hash tables are rebuilt at the new size (at most half full).
+	 */
 	private grow(): void {
-		const capacity = Math.max(16, this.capacity * 2);
+		const capacity = Math.max(16, Math.ceil(this.capacity * 1.5));
 		const rows = this.rows;
 		this.timestamp = resized(this.timestamp, capacity, rows);
 		this.tokens = resized(this.tokens, capacity * tokensPerRow, rows * tokensPerRow);
