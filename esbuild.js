@@ -24,6 +24,17 @@ const problemMatcher = {
 	},
 };
 
+/**
+ * The price data (most of the bytes of every bundle that prices) is its own file, loaded the first
+ * time a price is needed: a start that reads prices from the ledger's cache does not compile it.
+ */
+const priceDataApart = {
+	name: 'price-data-apart',
+	setup(build) {
+		build.onResolve({ filter: /^@pydantic\/genai-prices$/ }, () => ({ path: './genai-prices.js', external: true }));
+	},
+};
+
 const node = {
 	bundle: true,
 	platform: 'node',
@@ -34,7 +45,7 @@ const node = {
 	sourcesContent: false,
 	logLevel: 'warning',
 	define: { TOKEN_LEDGER_VERSION: JSON.stringify(version) },
-	plugins: [problemMatcher],
+	plugins: [problemMatcher, priceDataApart],
 };
 
 // The CLI runs with a small young generation: a cold scan allocates many short-lived strings, and
@@ -43,6 +54,7 @@ const builds = [
 	{ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 	{ ...node, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
 	{ ...node, entryPoints: ['src/engine/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
+	{ ...node, plugins: [problemMatcher], entryPoints: ['@pydantic/genai-prices'], outfile: 'dist/genai-prices.js' },
 	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env -S node --max-semi-space-size=4' } },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
@@ -63,6 +75,7 @@ if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
 if (tests) {
 	builds.push({
 		...node,
+		plugins: [problemMatcher],
 		minify: false,
 		entryPoints: ['test/integration/suite/index.ts'],
 		outfile: 'out/test/suite/index.js',
