@@ -12,7 +12,7 @@ import type { EditorContext } from '../sources/registry';
 import { noEditor } from '../sources/registry';
 import type { EngineSettings } from './settings';
 import { checkSettings, writeSharedSettings } from './settings';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import type { FromWorker, Snapshot, ToWorker } from './workerProtocol';
 
 /**
  * The ledger's thread inside the extension host process: reading and parsing logs never runs on the
@@ -22,6 +22,12 @@ let ledger: Ledger | undefined;
 let settings: EngineSettings | undefined;
 let environment: Environment | undefined;
 let editor: EditorContext = noEditor;
+
+/** This thread's heap and buffers (in a worker, `process.memoryUsage` reports the thread's own isolate). */
+function threadMemory(): Snapshot['memory'] {
+	const { heapUsed, external } = process.memoryUsage();
+	return { heapUsedBytes: heapUsed, externalBytes: external };
+}
 
 function post(message: FromWorker): void {
 	parentPort!.postMessage(message);
@@ -63,6 +69,7 @@ parentPort!.on('message', (message: ToWorker) => {
 						roots: ledger.roots,
 						ledgerHome: ledger.home,
 						at: now,
+						memory: threadMemory(),
 					},
 				});
 			} catch (error) {

@@ -31,6 +31,8 @@ export interface Snapshot {
 	readonly ledgerHome: string;
 	/** UTC ms when the snapshot was made. */
 	readonly at: number;
+	/** The ledger thread's own memory after the refresh (its heap, garbage included, and its buffers). */
+	readonly memory: { readonly heapUsedBytes: number; readonly externalBytes: number };
 }
 
 export type FromWorker =

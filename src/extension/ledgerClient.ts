@@ -107,9 +107,9 @@ export class LedgerClient implements vscode.Disposable {
 		this.waiting.delete(message.id);
 		switch (message.type) {
 			case 'snapshot': {
-				const { stats } = message.snapshot;
+				const { stats, memory } = message.snapshot;
 				this.logger.debug(
-					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read${stats.filesReadByHelper > 0 ? ` (${stats.filesReadByHelper} on a helper thread)` : ''}, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms`,
+					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read${stats.filesReadByHelper > 0 ? ` (${stats.filesReadByHelper} on a helper thread)` : ''}, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms; ledger thread heap ${megabytes(memory.heapUsedBytes)} MB, buffers ${megabytes(memory.externalBytes)} MB`,
 				);
 				this.refreshed = true;
 				pending?.resolve(message);
@@ -129,4 +129,8 @@ export class LedgerClient implements vscode.Disposable {
 			}
 		}
 	}
+}
+
+function megabytes(bytes: number): string {
+	return (bytes / 2 ** 20).toFixed(1);
 }

@@ -204,6 +204,12 @@ function main(): void {
 		}
 		rows.push(...corpusRows);
 		const engine = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'engineRefresh.ts'), liveFile, String(reps)], { env, cwd: repoRoot, maxBuffer: 1 << 26 }).toString()) as { loadMs: number; refreshMs: number[]; heapMB: number; rssMB: number };
+		const editorLedger = path.join(work, `ledger-editor-${kind}-${size}`);
+		fs.rmSync(editorLedger, { recursive: true, force: true });
+		const editor = JSON.parse(
+			execFileSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'editorWorkerMemory.ts')], { env: { ...env, TOKEN_LEDGER_HOME: editorLedger }, cwd: repoRoot, maxBuffer: 1 << 26 }).toString(),
+		) as Record<string, number>;
+		fs.rmSync(editorLedger, { recursive: true, force: true });
 		const ledgerBytes = fs.readdirSync(ledger).reduce((sum, name) => sum + (fs.statSync(path.join(ledger, name)).isFile() ? fs.statSync(path.join(ledger, name)).size : 0), 0);
 		extras.push({
 			corpus: label,
@@ -212,8 +218,12 @@ function main(): void {
 			engineHeapMB: Math.round(engine.heapMB),
 			ledgerBytes,
 			ledgerShareOfSource: Number(((ledgerBytes / truth.bytes) * 100).toFixed(2)),
+			editor,
 		});
 		printTable(corpusRows);
+		console.log(
+			`editor ledger thread, first ingest: ${editor['firstRefreshMs']} ms; host heap growth ${editor['hostHeapGrowthMB']} MB; thread heap ${editor['threadHeapAfterFirstMB']} MB + buffers ${editor['threadBuffersAfterFirstMB']} MB (idle: ${editor['threadHeapIdleMB']} + ${editor['threadBuffersIdleMB']} MB); process RSS +${editor['processRssGrowthMB']} MB`,
+		);
 		console.log(`engine warm refresh (+10 lines, in process): median ${median(engine.refreshMs).toFixed(1)} ms, heap ${Math.round(engine.heapMB)} MB; ledger on disk ${(ledgerBytes / 1e6).toFixed(1)} MB = ${((ledgerBytes / truth.bytes) * 100).toFixed(2)} % of the source bytes`);
 		fs.rmSync(home, { recursive: true, force: true });
 	}
@@ -252,6 +262,15 @@ function markdown(results: { date: string; machine: string; reps: number; rows: 
 		'| Corpus | Engine warm refresh (+10 lines) | Ledger on disk (share of source bytes) |',
 		'|--:|--:|--:|',
 		...results.extras.map((extra) => `| ${String(extra['corpus'])} | ${String(extra['engineRefreshMedianMs'])} ms | ${(Number(extra['ledgerBytes']) / 1e6).toFixed(1)} MB (${String(extra['ledgerShareOfSource'])} %) |`),
+		'',
+		"In the editor: the extension's ledger thread (`dist/worker.js` with the extension's resource limits) on a first ingest of the corpus, in a process standing in for the extension host.",
+		'',
+		'| Corpus | First ingest | Host heap growth | Ledger thread heap + buffers after it | … after an idle refresh | Process RSS growth |',
+		'|--:|--:|--:|--:|--:|--:|',
+		...results.extras.map((extra) => {
+			const editor = extra['editor'] as Record<string, number>;
+			return `| ${String(extra['corpus'])} | ${editor['firstRefreshMs']} ms | ${editor['hostHeapGrowthMB']} MB | ${editor['threadHeapAfterFirstMB']} + ${editor['threadBuffersAfterFirstMB']} MB | ${editor['threadHeapIdleMB']} + ${editor['threadBuffersIdleMB']} MB | ${editor['processRssGrowthMB']} MB |`;
+		}),
 		'',
 	];
 	return lines.join('\n');

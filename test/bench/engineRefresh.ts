@@ -2,12 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dayReport } from '../../src/core/report/reports';
 import { currentEnvironment, openLedger, reportOptions } from '../../src/engine/engine';
+import { capView, capViewRange } from '../../src/engine/capEvaluation';
 import { defaultSettings } from '../../src/engine/settings';
 import { assistantLine } from '../support/claudeCorpus';
 
 /**
  * The engine's warm refresh, timed inside one process: the ledger is loaded (as the extension's
- * worker keeps it), 10 lines are appended to a transcript, then refresh + today's report are timed.
+ * worker keeps it), 10 lines are appended to a transcript, then what the worker does on a refresh is
+ * timed: the refresh, today's report and the cap view over the recent days.
  * Prints JSON: {loadMs, refreshMs: number[], heapMB}.
  */
 const [liveFile, rounds] = [process.argv[2]!, Number(process.argv[3] ?? 5)];
@@ -23,7 +25,9 @@ for (let round = 0; round < rounds; round++) {
 	fs.appendFileSync(liveFile, Array.from({ length: 10 }, (_, i) => assistantLine({ messageId: `msg_engine_${now}_${round}_${i}`, timestamp: now, inputTokens: 10, outputTokens: 20 })).join(''));
 	const started = performance.now();
 	const stats = ledger.refresh();
-	dayReport(ledger.counted(), { ...options, date: options.calendar.dateKey(now) });
+	const recent = ledger.counted(capViewRange(now, options));
+	dayReport(recent, { ...options, date: options.calendar.dateKey(now) });
+	capView(recent, defaultSettings, undefined, now, options);
 	refreshMs.push(performance.now() - started);
 	if (stats.eventsStored !== 10) throw new Error(`expected 10 new events, stored ${stats.eventsStored}`);
 }
