@@ -1,4 +1,5 @@
 import type { DedupeIndex } from '../core/usage/dedupe';
+import type { RowFields } from '../core/usage/dedupe';
 import { emptyRowFields } from '../core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import { sourceIds } from '../core/usage/usageEvent';
@@ -10,7 +11,9 @@ const knownSources: ReadonlySet<string> = new Set(sourceIds);
  *   ["s", n, "text"]  defines string n (models, sessions, projects, branches and files repeat a lot);
  *   ["e", key, messageId, timestamp, source, model, session, project, branch, file, flags,
  *         input, output, cacheWrite5m, cacheWrite1h, cacheRead, reasoning, reportedCost, reportedCredits]
- * where source..file are string numbers. Strings are defined before first use in the same append, so
+ * where source..file are string numbers. A message id that is the key's second `:` field
+ * (`claude-code:<message>:<request>`) is written as the number of characters before it, not
+ * repeated: a sixth of a Claude Code ledger. Strings are defined before first use in the same append, so
  * a torn write can cut off only whole trailing records.
  */
 const flagSidechain = 1;
@@ -57,7 +60,7 @@ export class EventEncoder {
 			const row = [
 				'e',
 				event.key,
-				event.messageId,
+				messageIdInKey(event.key, event.messageId) ?? event.messageId,
 				event.timestamp,
 				ref(event.source),
 				ref(event.model),
@@ -121,7 +124,9 @@ export class RowEncoder {
 			this.ascii('["e",');
 			this.jsonString(index.bytes, fields.keyStart, fields.keyLength);
 			this.byte(0x2c);
-			this.jsonString(index.bytes, fields.messageStart, fields.messageLength);
+			const inKey = messageInKeyBytes(index.bytes, fields);
+			if (inKey === undefined) this.jsonString(index.bytes, fields.messageStart, fields.messageLength);
+			else this.number(inKey);
 			this.byte(0x2c);
 			this.number(fields.timestamp);
 			for (const id of refs) {
@@ -222,6 +227,41 @@ export class RowEncoder {
 	}
 }
 
+/** Where the message id stands in the key, when it is the key's second `:` field. */
+function messageIdInKey(key: string, messageId: string): number | undefined {
+	if (messageId === '' || messageId.includes(':')) return undefined;
+	const start = key.indexOf(':') + 1;
+	const end = start + messageId.length;
+	return start > 0 && key.startsWith(messageId, start) && (end === key.length || key.charCodeAt(end) === 0x3a) ? start : undefined;
+}
+
+function messageIdAt(key: string, start: number): string {
+	const end = key.indexOf(':', start);
+	return key.slice(start, end === -1 ? undefined : end);
+}
+
+/**
+ * `messageIdInKey` on bytes: where the message id starts in the key when it is the key's second `:`
+ * field. The key's first field (the source id) is ASCII, so its bytes are its characters.
+ */
+function messageInKeyBytes(bytes: Uint8Array, fields: RowFields): number | undefined {
+	if (fields.messageLength === 0) return undefined;
+	let colon = fields.keyStart;
+	const keyEnd = fields.keyStart + fields.keyLength;
+	while (colon < keyEnd && bytes[colon] !== 0x3a) {
+		if (bytes[colon]! >= 0x80) return undefined;
+		colon++;
+	}
+	const start = colon + 1;
+	const end = start + fields.messageLength;
+	if (colon === keyEnd || end > keyEnd || (end < keyEnd && bytes[end] !== 0x3a)) return undefined;
+	for (let i = 0; i < fields.messageLength; i++) {
+		const byte = bytes[fields.messageStart + i];
+		if (byte === 0x3a || bytes[start + i] !== byte) return undefined;
+	}
+	return start - fields.keyStart;
+}
+
 export class EventDecoder {
 	readonly strings: string[] = [];
 	/** Lines that could not be decoded (should stay 0; counted rather than fatal). */
@@ -256,7 +296,7 @@ export class EventDecoder {
 		const flags = row[10] as number;
 		return {
 			key: row[1] as string,
-			messageId: row[2] as string,
+			messageId: typeof row[2] === 'number' ? messageIdAt(row[1] as string, row[2]) : (row[2] as string),
 			timestamp: row[3] as number,
 			source: source as SourceId,
 			model: strings[row[5] as number] ?? '',

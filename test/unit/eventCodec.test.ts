@@ -10,12 +10,19 @@ describe('Ledger line format', () => {
 			usageEvent(),
 			usageEvent({ key: 'a"b\\c\u0001ñ😀\n', messageId: '\ud800x', reportedCostUSD: 0.1 + 0.2, reportedCredits: 12.5, cacheReadTokens: 2 ** 53, timestamp: Date.parse('2026-05-02T10:00:00.123Z') }),
 			usageEvent({ key: 'k3', file: '/x "quoted".jsonl', model: 'm', sessionId: 's', project: '', branch: '', sidechain: true, hasSpeed: true, estimated: true, modelInferred: true, source: 'codex' }),
+			// Message ids near the key's second field that are not it, and one that ends the key.
+			usageEvent({ key: 'src:a:b:c', messageId: 'a:b' }),
+			usageEvent({ key: 'src:mm:r', messageId: 'm' }),
+			usageEvent({ key: 'src:m', messageId: 'm' }),
 		];
 		const text = new EventEncoder().encode(events);
 		const lines = text.split('\n');
 		assert.equal(lines.pop(), '');
-		// Each line is the JSON of one array, strings defined before their first use.
+		// Each line is the JSON of one array, strings defined before their first use; a message id that
+		// is the key's second field is not written twice.
 		for (const line of lines) assert.ok(Array.isArray(JSON.parse(line)));
+		assert.ok(lines.some((line) => line.startsWith('["e","claude-code:msg_1:req_1",12,')));
+		assert.ok(lines.some((line) => line.startsWith('["e","src:a:b:c","a:b",')));
 		const decoder = new EventDecoder();
 		assert.deepEqual(lines.map((line) => decoder.decodeLine(line)).filter((event) => event !== null), events);
 		assert.equal(decoder.damaged, 0);
@@ -26,12 +33,15 @@ describe('Ledger line format', () => {
 			usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', reportedCostUSD: 0.1 + 0.2, timestamp: 1_777_000_000_123 }),
 			usageEvent({ key: 'k"quoted\\and\u0002control', messageId: 'm\tx', reportedCredits: 1e21, cacheReadTokens: 2 ** 53 - 1, outputTokens: 0.5 }),
 			usageEvent({ key: 'claude-code:at:/home/dév/ñ 😀.jsonl:12', messageId: '', file: '/home/dév/ñ 😀.jsonl', sidechain: true, estimated: true, source: 'codex', model: 'm2' }),
+			usageEvent({ key: 'src:a:b:c', messageId: 'a:b' }),
+			usageEvent({ key: 'src:mm:r', messageId: 'm' }),
+			usageEvent({ key: 'src:m', messageId: 'm', source: 'codex' }),
 		];
 		const index = new DedupeIndex();
 		for (const event of events) index.add(event);
 		const shared = new EventEncoder();
 		const first = new RowEncoder(shared).encode(index, [0, 1]);
-		const second = new RowEncoder(shared).encode(index, [2]);
+		const second = new RowEncoder(shared).encode(index, [2, 3, 4, 5]);
 		const expected = new EventEncoder();
 		assert.equal(first.bytes.toString('utf8'), expected.encode(events.slice(0, 2)));
 		assert.equal(second.bytes.toString('utf8'), expected.encode(events.slice(2)));

@@ -149,7 +149,7 @@ describe('Ledger with an index snapshot', () => {
 	}
 
 	const open = (home: string, ledgerDir: string): Ledger =>
-		new Ledger({ home: ledgerDir, sources: [claudeCodeSource({ home, env: {}, platform: 'linux' })], snapshotAfterBytes: 0 });
+		new Ledger({ home: ledgerDir, sources: [claudeCodeSource({ home, env: {}, platform: 'linux' })], snapshotFromLogBytes: 0 });
 
 	it('starts from the snapshot, then reads only newer log lines, with the same figures', () => {
 		const { home, ledgerDir, claudeDir } = corpus();
