@@ -217,6 +217,8 @@ export interface StartCodeServerOptions {
 	timeoutMs?: number | undefined;
 	/** Keep the temp folder (HOME, user data, logs) after stop(), for debugging. */
 	keepRunDir?: boolean | undefined;
+	/** More code-server arguments, e.g. `['--log', 'debug']` to keep extensions' debug log lines. */
+	extraArgs?: readonly string[] | undefined;
 }
 
 export interface CodeServer {
@@ -369,6 +371,7 @@ export async function startCodeServer(opts: StartCodeServerOptions): Promise<Cod
 		'--disable-workspace-trust',
 		'--disable-getting-started-override',
 		...(enableTestDriver ? ['--vscode-option', 'enable-smoke-test-driver'] : []),
+		...(opts.extraArgs ?? []),
 		path.resolve(opts.folder),
 	];
 	installExitHook();

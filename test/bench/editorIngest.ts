@@ -1,0 +1,109 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { launchBrowser, waitForWorkbench } from '../support/browser';
+import { startCodeServer } from '../support/codeServer';
+
+/**
+ * `npm run bench:editor`: the first ingest of a history inside VS Code itself (code-server, the
+ * packaged extension, a real extension host, Chromium), twice: with no history at all, then with the
+ * 500 MB benchmark corpus (`npm run bench` makes it). For each it prints how long the first refresh
+ * took, the ledger thread's heap and buffers after it (from the extension's debug log), and the
+ * extension host process's RSS once it settled; the difference between the two runs is what the
+ * history costs the extension host. Needs the harness that `npm test` provisions.
+ */
+const repoRoot = path.resolve(__dirname, '..', '..');
+const corpus = path.join(repoRoot, 'bench-results', 'tmp', 'claude-500MB-v2', 'claude');
+const refreshLine = /Refresh: (\d+)\/\d+ files read(?: \((\d+) on a helper thread\))?, (\d+) bytes, (\d+) events stored, \d+ malformed, (\d+) ms; ledger thread heap ([\d.]+) MB, buffers ([\d.]+) MB/;
+
+interface Run {
+	readonly label: string;
+	readonly bytes: number;
+	readonly events: number;
+	readonly helperFiles: number;
+	readonly refreshMs: number;
+	readonly threadHeapMB: number;
+	readonly threadBuffersMB: number;
+	readonly extensionHostRssMB: number;
+}
+
+async function ingest(label: string, claudeDir: string): Promise<Run> {
+	const root = fs.mkdtempSync(path.join(os.tmpdir(), 'editor-ingest-'));
+	const workspace = path.join(root, 'workspace');
+	fs.mkdirSync(workspace);
+	fs.mkdirSync(claudeDir, { recursive: true });
+	const env = { CLAUDE_CONFIG_DIR: claudeDir, CODEX_HOME: path.join(root, 'no-codex'), TOKEN_LEDGER_HOME: path.join(root, 'ledger'), TZ: 'UTC' };
+	const server = await startCodeServer({ folder: workspace, vsixPath: path.join(repoRoot, 'token-ledger.vsix'), env, extraArgs: ['--log', 'debug'] });
+	const browser = await launchBrowser();
+	try {
+		await browser.page.goto(server.url);
+		await waitForWorkbench(browser.page);
+		const deadline = Date.now() + 120_000;
+		let match: RegExpExecArray | null = null;
+		while (match === null && Date.now() < deadline) {
+			await new Promise((resolve) => setTimeout(resolve, 250));
+			match = refreshLine.exec(logText(server.userDataDir));
+		}
+		if (match === null) throw new Error(`${label}: no refresh in the extension's log within 120 s`);
+		// Let the first scan's garbage go the way a user's editor would: a few idle seconds.
+		await new Promise((resolve) => setTimeout(resolve, 5_000));
+		return {
+			label,
+			bytes: Number(match[3]),
+			events: Number(match[4]),
+			helperFiles: Number(match[2] ?? 0),
+			refreshMs: Number(match[5]),
+			threadHeapMB: Number(match[6]),
+			threadBuffersMB: Number(match[7]),
+			extensionHostRssMB: extensionHostRss(server.pid),
+		};
+	} finally {
+		await browser.close();
+		await server.stop();
+		fs.rmSync(root, { recursive: true, force: true });
+	}
+}
+
+/** The first refresh's line of the extension's log (its debug lines are kept with `--log debug`). */
+function logText(userDataDir: string): string {
+	try {
+		return execFileSync('grep', ['-rh', 'Refresh:', path.join(userDataDir, 'logs')]).toString();
+	} catch {
+		return ''; // no log file yet
+	}
+}
+
+/** VmRSS of the extension host: the process of code-server's group started as an extension host. */
+function extensionHostRss(group: number): number {
+	for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+		try {
+			const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+			const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+			const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+			if (processGroup !== group || !command.includes('extensionHost')) continue;
+			const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+			if (rss !== null) return Number(rss[1]) / 1024;
+		} catch {
+			// the process ended while we looked
+		}
+	}
+	throw new Error('no extension host process found');
+}
+
+async function main(): Promise<void> {
+	if (!fs.existsSync(corpus)) throw new Error(`run "npm run bench" first: it generates ${corpus}`);
+	execFileSync('npm', ['run', '--silent', 'package'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+	const runs = [await ingest('no history', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-claude-'))), await ingest('Claude Code 500 MB', corpus)];
+	for (const run of runs) {
+		console.log(
+			`${run.label}: first refresh ${run.refreshMs} ms (${(run.bytes / 1e6).toFixed(0)} MB, ${run.events} events, ${run.helperFiles} files on the helper thread); ledger thread heap ${run.threadHeapMB} MB + buffers ${run.threadBuffersMB} MB; extension host RSS ${run.extensionHostRssMB.toFixed(0)} MB`,
+		);
+	}
+	console.log(`extension host RSS growth from the 500 MB history: ${(runs[1]!.extensionHostRssMB - runs[0]!.extensionHostRssMB).toFixed(0)} MB`);
+}
+
+main().catch((error: unknown) => {
+	console.error(error);
+	process.exitCode = 1;
+});
