@@ -560,27 +560,11 @@ export class DedupeIndex {
 	}
 
 	private findMessage(bytes: Uint8Array, start: number, length: number, hash: number): number {
-		const mask = this.messageSlots.length - 1;
-		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-			const held = this.messageSlots[slot]!;
-			if (held === 0) return noRow;
-			const other = held - 1;
-			if (this.messageHash[other] === hash && this.messageLength[other] === length && equalBytes(this.text, this.messageStart[other]!, bytes, start, length)) {
-				return other;
-			}
-		}
+		return findBytes(this.messageSlots, this.messageHash, this.messageStart, this.messageLength, this.text, bytes, start, length, hash);
 	}
 
 	private findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
-		const mask = this.keySlots.length - 1;
-		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-			const held = this.keySlots[slot]!;
-			if (held === 0) return noRow;
-			const row = held - 1;
-			if (this.keyHash[row] === hash && this.keyLength[row] === length && equalBytes(this.text, this.keyStart[row]!, bytes, start, length)) {
-				return row;
-			}
-		}
+		return findBytes(this.keySlots, this.keyHash, this.keyStart, this.keyLength, this.text, bytes, start, length, hash);
 	}
 
 	private placeKey(row: number): void {
@@ -665,6 +649,30 @@ export class DedupeIndex {
 			this.placeKey(row);
 			if (this.messageLength[row]! > 0) this.linkMessage(row);
 		}
+	}
+}
+
+/**
+ * Open addressing: the row a table points to whose bytes (a range of `text`) equal
+ * `bytes[start, start + length)`, or -1. Hashes are compared first; equality is decided on the bytes.
+ */
+function findBytes(
+	slots: Int32Array,
+	hashes: Int32Array,
+	starts: Uint32Array,
+	lengths: Uint32Array,
+	text: Uint8Array,
+	bytes: Uint8Array,
+	start: number,
+	length: number,
+	hash: number,
+): number {
+	const mask = slots.length - 1;
+	for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+		const held = slots[slot]!;
+		if (held === 0) return noRow;
+		const row = held - 1;
+		if (hashes[row] === hash && lengths[row] === length && equalBytes(text, starts[row]!, bytes, start, length)) return row;
 	}
 }
 
