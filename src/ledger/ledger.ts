@@ -11,7 +11,7 @@ import type { CursorState, FileCursor } from './cursorState';
 import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
-import { changeSignature, LineFileReader, newCursor } from './lineFileReader';
+import { changeSignature, LineFileReader, newCursor, reserveFor } from './lineFileReader';
 import type { ParallelScanOptions, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
@@ -312,6 +312,7 @@ export class Ledger {
 		const { due, listed } = this.filesDue(cursors);
 		const background = this.startBackgroundScan(due);
 		const helped = new Set(background?.tasks.map((task) => task.file));
+		reserveFor(this.index, due.filter((item) => !helped.has(item.file)).reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
 		const readOne = (item: DueFile): void => {
 			const { source, file, stat, previous, signature } = item;
 			let cursor: FileCursor;
@@ -353,7 +354,9 @@ export class Ledger {
 				for (const item of due) if (helped.has(item.file)) readOne(item);
 			} else {
 				const { files } = outcome;
-				this.index.absorb(DedupeIndex.fromColumns(outcome.columns), (row) => changedRows.add(row));
+				const theirs = DedupeIndex.fromColumns(outcome.columns);
+				this.index.reserveMore(theirs.size, outcome.columns.text.length);
+				this.index.absorb(theirs, (row) => changedRows.add(row));
 				outcome = undefined; // its columns can go before the rows are written
 				for (const { file, cursor, read } of files) {
 					malformedLines += cursor.malformed;
@@ -419,7 +422,7 @@ export class Ledger {
 		for (const item of [...fresh].sort((a, b) => b.stat.size - a.stat.size)) {
 			if (theirs * (1 - helperShare) <= mine * helperShare) {
 				theirs += item.stat.size;
-				tasks.push({ sourceIndex: item.sourceIndex, sourceId: item.source.id, file: item.file });
+				tasks.push({ sourceIndex: item.sourceIndex, sourceId: item.source.id, file: item.file, bytes: item.stat.size });
 			} else {
 				mine += item.stat.size;
 			}

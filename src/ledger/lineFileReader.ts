@@ -1,5 +1,6 @@
 import type * as fs from 'node:fs';
 import { statSync } from 'node:fs';
+import type { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LinesReader, SourceReader } from '../sources/logSource';
@@ -105,4 +106,18 @@ export function changeSignature(file: string, stat: fs.Stats, kind: SourceReader
 	} catch {
 		return own;
 	}
+}
+
+/**
+ * Fewest bytes of records per request (real logs hold several kilobytes per request): room for this
+ * many requests is reserved before reading, an overestimate that costs address space, not memory.
+ */
+const bytesPerRequestAtLeast = 2048;
+/** Key and message bytes per request, about. */
+const textBytesPerRequest = 96;
+
+/** Makes room in an index for what reading `bytes` new bytes of records may add. */
+export function reserveFor(index: DedupeIndex, bytes: number): void {
+	const rows = Math.ceil(bytes / bytesPerRequestAtLeast);
+	index.reserveMore(rows, rows * textBytesPerRequest);
 }

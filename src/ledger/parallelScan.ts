@@ -6,7 +6,7 @@ import { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId } from '../core/usage/usageEvent';
 import type { LogSource } from '../sources/logSource';
 import type { FileCursor } from './cursorState';
-import { changeSignature, LineFileReader, newCursor } from './lineFileReader';
+import { changeSignature, LineFileReader, newCursor, reserveFor } from './lineFileReader';
 
 /**
  * A first scan of a long history is mostly parsing, and parsing files is independent work: a second
@@ -32,6 +32,8 @@ export interface ScanTask {
 	readonly sourceIndex: number;
 	readonly sourceId: SourceId;
 	readonly file: string;
+	/** Its size when listed. */
+	readonly bytes: number;
 }
 
 export interface ScannedFile {
@@ -125,6 +127,7 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 	const transfer: ArrayBuffer[] = [];
 	try {
 		const index = new DedupeIndex();
+		reserveFor(index, data.tasks.reduce((sum, task) => sum + task.bytes, 0));
 		const reader = new LineFileReader();
 		const files: ScannedFile[] = [];
 		const take = index.add.bind(index);

@@ -256,7 +256,7 @@ export class DedupeIndex {
 			this.writeRow(found, event);
 			return found;
 		}
-		if (this.rows === this.capacity) this.grow();
+		this.makeRoomForRow();
 		const row = this.rows++;
 		const length = keyBytes < 0 ? key.length : keyBytes;
 		this.ensureText(length + event.messageId.length * 3);
@@ -295,7 +295,7 @@ export class DedupeIndex {
 				changed(found);
 				continue;
 			}
-			if (this.rows === this.capacity) this.grow();
+			this.makeRoomForRow();
 			const row = this.rows++;
 			const messageLength = other.messageLength[from]!;
 			this.ensureText(keyLength + messageLength);
@@ -623,11 +623,28 @@ export class DedupeIndex {
 	}
 
 	/**
-	 * Grows every column by half (not double: a long history holds hundreds of thousands of rows); the
-	 * hash tables are rebuilt at the new size (at most half full).
+	 * Makes room for this many more rows (and key bytes) at once. A first scan that knows roughly how much
+	 * it will read then does not grow column by column, each growth a copy that leaves the old column
+	 * as garbage; room not yet written costs address space, not memory (zeroed pages are only
+	 * committed when first written).
 	 */
-	private grow(): void {
-		const capacity = Math.max(16, Math.ceil(this.capacity * 1.5));
+	reserveMore(rows: number, textBytes: number): void {
+		// Never less than the usual growth: small reservations in a row must not copy every time.
+		if (this.rows + rows > this.capacity) this.growTo(Math.max(this.rows + rows, Math.ceil(this.capacity * 1.5)));
+		this.ensureText(textBytes);
+	}
+
+	/** Room for one more row, and hash tables that stay at most half full. */
+	private makeRoomForRow(): void {
+		if (this.rows === this.capacity) this.growTo(Math.max(16, Math.ceil(this.capacity * 1.5)));
+		if ((this.rows + 1) * 2 > this.keySlots.length) this.rehash();
+	}
+
+	/**
+	 * Grows every column (by half when growing row by row, not double: a long history holds hundreds
+	 * of thousands of rows).
+	 */
+	private growTo(capacity: number): void {
 		const rows = this.rows;
 		this.timestamp = resized(this.timestamp, capacity, rows);
 		this.tokens = resized(this.tokens, capacity * tokensPerRow, rows * tokensPerRow);
@@ -641,11 +658,16 @@ export class DedupeIndex {
 		this.messageLength = resized(this.messageLength, capacity, rows);
 		this.keyHash = resized(this.keyHash, capacity, rows);
 		this.messageHash = resized(this.messageHash, capacity, rows);
-		this.nextSameMessage = new Int32Array(capacity);
+		this.nextSameMessage = resized(this.nextSameMessage, capacity, rows);
 		this.capacity = capacity;
-		this.keySlots = new Int32Array(slotCount(capacity));
-		this.messageSlots = new Int32Array(slotCount(capacity));
-		for (let row = 0; row < rows; row++) {
+	}
+
+	/** Rebuilds both hash tables at twice the size the rows need (sized by rows, not by capacity). */
+	private rehash(): void {
+		this.keySlots = new Int32Array(slotCount(this.rows + 1));
+		this.messageSlots = new Int32Array(slotCount(this.rows + 1));
+		this.nextSameMessage.fill(0, 0, this.rows);
+		for (let row = 0; row < this.rows; row++) {
 			this.placeKey(row);
 			if (this.messageLength[row]! > 0) this.linkMessage(row);
 		}
