@@ -58,6 +58,9 @@ export class PriceBook {
 	private readonly overrideKeys: readonly string[];
 	/** True when an entry was resolved that the cache handed in did not have. */
 	changed = false;
+	private lastModel: string | undefined;
+	private lastDay = Number.NaN;
+	private lastEntry: ResolvedPrice | null | 'time-of-day' = null;
 
 	constructor(
 		private readonly overrides: PriceOverrides = {},
@@ -76,12 +79,24 @@ export class PriceBook {
 		if (request.model === '') {
 			return unpriced;
 		}
-		const slotKey = `${request.model}\u0000${Math.floor(request.timestamp / dayMs)}`;
-		let entry = this.resolved.get(slotKey);
-		if (entry === undefined) {
-			entry = resolve(request);
-			this.resolved.set(slotKey, entry);
-			this.changed = true;
+		const day = Math.floor(request.timestamp / dayMs);
+		let entry: ResolvedPrice | null | 'time-of-day';
+		// Events come in runs of one model and day: the last entry saves building and hashing a key.
+		if (request.model === this.lastModel && day === this.lastDay) {
+			entry = this.lastEntry;
+		} else {
+			const slotKey = `${request.model}\u0000${day}`;
+			const known = this.resolved.get(slotKey);
+			if (known === undefined) {
+				entry = resolve(request);
+				this.resolved.set(slotKey, entry);
+				this.changed = true;
+			} else {
+				entry = known;
+			}
+			this.lastModel = request.model;
+			this.lastDay = day;
+			this.lastEntry = entry;
 		}
 		if (entry === null) {
 			return unpriced;
