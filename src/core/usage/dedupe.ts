@@ -256,23 +256,14 @@ export class DedupeIndex {
 			this.writeRow(found, event);
 			return found;
 		}
-		this.makeRoomForRow();
-		const row = this.rows++;
 		const length = keyBytes < 0 ? key.length : keyBytes;
-		this.ensureText(length + event.messageId.length * 3);
-		const start = this.textLength;
+		const row = this.newRow(length, hash, event.messageId.length * 3);
+		const start = this.keyStart[row]!;
 		if (keyBytes < 0) {
 			for (let i = 0; i < length; i++) this.text[start + i] = key.charCodeAt(i);
 		} else {
 			this.text.set(this.scratch.subarray(0, length), start);
 		}
-		this.textLength += length;
-		this.keyStart[row] = start;
-		this.keyLength[row] = length;
-		this.keyHash[row] = hash;
-		this.placeKey(row);
-		this.nextSameMessage[row] = 0;
-		this.messageLength[row] = 0;
 		if (event.messageId !== '') this.storeMessageId(row, event.messageId);
 		this.writeRow(row, event);
 		return row;
@@ -295,18 +286,10 @@ export class DedupeIndex {
 				changed(found);
 				continue;
 			}
-			this.makeRoomForRow();
-			const row = this.rows++;
 			const messageLength = other.messageLength[from]!;
-			this.ensureText(keyLength + messageLength);
-			const start = this.textLength;
+			const row = this.newRow(keyLength, hash, messageLength);
+			const start = this.keyStart[row]!;
 			this.text.set(other.text.subarray(keyStart, keyStart + keyLength), start);
-			this.textLength += keyLength;
-			this.keyStart[row] = start;
-			this.keyLength[row] = keyLength;
-			this.keyHash[row] = hash;
-			this.placeKey(row);
-			this.nextSameMessage[row] = 0;
 			this.messageLength[row] = messageLength;
 			if (messageLength > 0) {
 				const messageStart = other.messageStart[from]!;
@@ -632,6 +615,24 @@ export class DedupeIndex {
 		// Never less than the usual growth: small reservations in a row must not copy every time.
 		if (this.rows + rows > this.capacity) this.growTo(Math.max(this.rows + rows, Math.ceil(this.capacity * 1.5)));
 		this.ensureText(textBytes);
+	}
+
+	/**
+	 * A new row whose key (`keyLength` bytes, hashed to `hash`) the caller writes at its `keyStart`,
+	 * with room for `extraText` more bytes after it (a message id that is not part of the key).
+	 */
+	private newRow(keyLength: number, hash: number, extraText: number): number {
+		this.makeRoomForRow();
+		this.ensureText(keyLength + extraText);
+		const row = this.rows++;
+		this.keyStart[row] = this.textLength;
+		this.keyLength[row] = keyLength;
+		this.keyHash[row] = hash;
+		this.textLength += keyLength;
+		this.placeKey(row);
+		this.nextSameMessage[row] = 0;
+		this.messageLength[row] = 0;
+		return row;
 	}
 
 	/** Room for one more row, and hash tables that stay at most half full. */
