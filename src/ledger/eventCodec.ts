@@ -23,10 +23,17 @@ const flagModelInferred = 8;
 
 export class EventEncoder {
 	private readonly ids = new Map<string, number>();
+	private nextId: number;
+
+	/** `firstId`: where this encoder's numbers start (a helper thread's block of them). */
+	constructor(firstId = 0) {
+		this.nextId = firstId;
+	}
 
 	/** Registers a string already defined in the file (read back by a decoder). */
 	adoptOne(value: string, id: number): void {
 		this.ids.set(value, id);
+		if (id >= this.nextId) this.nextId = id + 1;
 	}
 
 	/** The number of a string defined so far, if it is. */
@@ -36,9 +43,16 @@ export class EventEncoder {
 
 	/** Numbers a new string (the caller writes its definition line before any use). */
 	define(value: string): number {
-		const id = this.ids.size;
+		const id = this.nextId++;
 		this.ids.set(value, id);
 		return id;
+	}
+
+	/** Sets aside `count` numbers for another encoder to define (returns the first). */
+	reserve(count: number): number {
+		const first = this.nextId;
+		this.nextId += count;
+		return first;
 	}
 
 	encode(events: readonly UsageEvent[]): string {
@@ -84,6 +98,33 @@ export class EventEncoder {
 	}
 }
 
+/**
+ * A helper thread's rows, encoded where they were read: its strings, numbered from a block the
+ * ledger set aside, and one line per row (row r's line ends at `lineEnds[r]`). The ledger writes
+ * the strings and the lines of the rows it keeps, without encoding them itself.
+ */
+export interface PreparedLines {
+	readonly strings: readonly string[];
+	readonly firstId: number;
+	readonly lines: Uint8Array;
+	readonly lineEnds: Uint32Array;
+}
+
+/** Encodes every row of a helper thread's index, its strings numbered from `firstId` (at most `budget` of them). */
+export function prepareLines(index: DedupeIndex, firstId: number, budget: number): PreparedLines | undefined {
+	if (index.stringCount > budget) return undefined;
+	const encoder = new EventEncoder(firstId);
+	const strings: string[] = [];
+	for (let id = 0; id < index.stringCount; id++) {
+		const value = index.stringAt(id);
+		if (encoder.idOf(value) === undefined) encoder.define(value);
+		strings.push(value);
+	}
+	const ends: number[] = [];
+	const { bytes } = new RowEncoder(encoder).encode(index, Array.from({ length: index.size }, (_, row) => row), ends);
+	return { strings, firstId, lines: new Uint8Array(bytes), lineEnds: Uint32Array.from(ends) };
+}
+
 /** Encoded lines, and the strings they define (so the writer's own reader knows them). */
 export interface EncodedRows {
 	/** A view of the encoder's buffer: valid until its next `encode`. */
@@ -108,7 +149,8 @@ export class RowEncoder {
 
 	constructor(private readonly encoder: EventEncoder) {}
 
-	encode(index: DedupeIndex, rows: Iterable<number>): EncodedRows {
+	/** `lineEnds`, when given, receives where each row's line ends in `bytes`. */
+	encode(index: DedupeIndex, rows: Iterable<number>, lineEnds?: number[]): EncodedRows {
 		if (this.logIdsOf !== index) {
 			this.logIdsOf = index;
 			this.logIds = new Int32Array(0);
@@ -144,6 +186,7 @@ export class RowEncoder {
 			this.byte(0x2c);
 			this.number(fields.reportedCredits);
 			this.ascii(']\n');
+			lineEnds?.push(this.length);
 		}
 		return { bytes: this.buffer.subarray(0, this.length), defined };
 	}

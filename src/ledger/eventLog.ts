@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import { hashBytes } from './cursorState';
+import type { PreparedLines } from './eventCodec';
 import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
 
 /** How far the log was read: enough for another process to go on from there, if the file is still that one. */
@@ -136,6 +137,45 @@ export class EventLog {
 		const { bytes, defined } = this.rowEncoder.encode(index, rows);
 		this.writeAtEnd(bytes);
 		for (const [id, value] of defined) this.decoder.strings[id] = value;
+		this.adopted = this.decoder.strings.length;
+	}
+
+	/** Whether string number `id` is defined in what this process has read or written. */
+	hasDefined(id: number): boolean {
+		return this.decoder.strings[id] !== undefined;
+	}
+
+	/** Sets aside `count` string numbers for a helper thread's lines (see `appendPrepared`). */
+	reserveStringIds(count: number): number {
+		return this.encoder.reserve(count);
+	}
+
+	/**
+	 * Appends lines a helper thread encoded: first the definitions of every number in its block (its
+	 * strings, and empty strings for the numbers it did not need, so the table has no holes), then
+	 * the chosen rows' lines, copied as they are.
+	 */
+	appendPrepared(prepared: PreparedLines, blockSize: number, rows: readonly number[]): void {
+		const definitions: string[] = [];
+		for (let i = 0; i < blockSize; i++) definitions.push(JSON.stringify(['s', prepared.firstId + i, prepared.strings[i] ?? '']));
+		const head = Buffer.from(`${definitions.join('\n')}\n`, 'utf8');
+		let size = head.length;
+		for (const row of rows) size += prepared.lineEnds[row]! - (row === 0 ? 0 : prepared.lineEnds[row - 1]!);
+		const data = Buffer.allocUnsafe(size);
+		head.copy(data, 0);
+		let at = head.length;
+		for (const row of rows) {
+			const start = row === 0 ? 0 : prepared.lineEnds[row - 1]!;
+			const end = prepared.lineEnds[row]!;
+			data.set(prepared.lines.subarray(start, end), at);
+			at += end - start;
+		}
+		this.writeAtEnd(data);
+		for (let i = 0; i < blockSize; i++) {
+			const value = prepared.strings[i] ?? '';
+			this.decoder.strings[prepared.firstId + i] = value;
+			this.encoder.adoptOne(value, prepared.firstId + i);
+		}
 		this.adopted = this.decoder.strings.length;
 	}
 

@@ -9,6 +9,7 @@ import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
+import type { PreparedLines } from './eventCodec';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import { changeSignature, LineFileReader, newCursor, reserveFor } from './lineFileReader';
@@ -310,7 +311,7 @@ export class Ledger {
 		};
 
 		const { due, listed } = this.filesDue(cursors);
-		const background = this.startBackgroundScan(due);
+		const background = this.startBackgroundScan(due, options.write);
 		const helped = new Set(background?.tasks.map((task) => task.file));
 		reserveFor(this.index, due.filter((item) => !helped.has(item.file)).reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
 		const readOne = (item: DueFile): void => {
@@ -353,16 +354,30 @@ export class Ledger {
 				// The helper failed: read its files here, nothing is lost.
 				for (const item of due) if (helped.has(item.file)) readOne(item);
 			} else {
-				const { files } = outcome;
+				const { files, prepared } = outcome;
 				const theirs = DedupeIndex.fromColumns(outcome.columns);
 				this.index.reserveMore(theirs.size, outcome.columns.text.length);
-				this.index.absorb(theirs, (row) => changedRows.add(row));
+				if (prepared !== undefined && background.strings !== undefined && options.write) {
+					// The rows it read are written as it encoded them: those that won, in its order.
+					if (changedRows.size > 0) flush(false);
+					const winners: number[] = [];
+					this.index.absorb(theirs, (_row, from) => winners.push(from));
+					this.log.appendPrepared(prepared, background.strings.size, winners);
+					eventsStored += winners.length;
+				} else {
+					this.index.absorb(theirs, (row) => changedRows.add(row));
+				}
 				outcome = undefined; // its columns can go before the rows are written
 				for (const { file, cursor, read } of files) {
 					malformedLines += cursor.malformed;
 					if (read > 0) filesReadByHelper++;
 					stored(file, cursor, read);
 				}
+			}
+			// String numbers set aside for the helper and not written with its lines are defined empty:
+			// the table keeps no holes.
+			if (background.strings !== undefined && options.write && !this.log.hasDefined(background.strings.firstId)) {
+				this.log.appendPrepared(emptyLines(background.strings.firstId), background.strings.size, []);
 			}
 		}
 		this.lineReader.release();
@@ -409,7 +424,7 @@ export class Ledger {
 	 * Hands part of the new line files to a helper thread when there are enough new bytes to be worth
 	 * one (a first scan); undefined otherwise.
 	 */
-	private startBackgroundScan(due: readonly DueFile[]): BackgroundScan | undefined {
+	private startBackgroundScan(due: readonly DueFile[], write: boolean): BackgroundScan | undefined {
 		const parallel = this.options.parallelScan;
 		if (parallel === undefined || os.availableParallelism() < 2) return undefined;
 		const fresh = due.filter((item) => item.previous === undefined && item.source.reader.kind === 'lines');
@@ -427,7 +442,11 @@ export class Ledger {
 				mine += item.stat.size;
 			}
 		}
-		return BackgroundScan.start(parallel, tasks);
+		// Enough string numbers for the strings its files can bring (a path, a session, a project and a
+		// branch each, and a few models); if it needs more, this thread encodes its rows instead.
+		const size = 4 * tasks.length + 64;
+		const strings = write ? { firstId: this.log.reserveStringIds(size), size } : undefined;
+		return BackgroundScan.start(parallel, tasks, strings);
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
@@ -441,6 +460,11 @@ export class Ledger {
 		}
 		return { ...previous, issues: [...previous.issues] };
 	}
+}
+
+/** No prepared lines: only the definitions of a block of string numbers. */
+function emptyLines(firstId: number): PreparedLines {
+	return { strings: [], firstId, lines: new Uint8Array(0), lineEnds: new Uint32Array(0) };
 }
 
 /** A source file with something to read. */

@@ -60,10 +60,13 @@ describe('First scan on two threads', () => {
 		assert.deepEqual({ ...parallelStats, durationMs: 0, filesReadByHelper: 0 }, { ...singleStats, durationMs: 0 });
 		assert.deepEqual(rounded(dailyReport(parallel.counted(), options)), rounded(dailyReport(single.counted(), options)));
 		assert.deepEqual(parallel.diagnostics().sort((a, b) => a.file.localeCompare(b.file)), single.diagnostics().sort((a, b) => a.file.localeCompare(b.file)));
+		// The helper's rows went into the log as it encoded them: every line decodes, with every string.
+		assert.equal(parallel.damagedLines, 0);
 		// What the helper read has cursors: a second refresh reads nothing, and a new process agrees.
 		assert.equal(parallel.refresh().bytesRead, 0);
 		const reopened = ledgerFor(environment, parallelDir, true);
 		assert.equal(reopened.refresh().bytesRead, 0);
+		assert.equal(reopened.damagedLines, 0);
 		assert.deepEqual(rounded(dailyReport(reopened.counted(), options).totals), rounded(dailyReport(single.counted(), options).totals));
 	});
 

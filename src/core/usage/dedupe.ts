@@ -271,9 +271,10 @@ export class DedupeIndex {
 
 	/**
 	 * Takes every row of another index (a helper thread's) as if each of its events had been added
-	 * here, without building them as objects; `changed` hears each row of this index that took a copy.
+	 * here, without building them as objects; `changed` hears each row of this index that took a copy,
+	 * and the other index's row it took.
 	 */
-	absorb(other: DedupeIndex, changed: (row: number) => void): void {
+	absorb(other: DedupeIndex, changed: (row: number, from: number) => void): void {
 		const stringMap = other.strings.map((value) => this.stringId(value));
 		for (let from = 0; from < other.rows; from++) {
 			const keyStart = other.keyStart[from]!;
@@ -283,7 +284,7 @@ export class DedupeIndex {
 			if (found !== noRow) {
 				if (!isBetterCopy(other.rankOf(from), this.rankOf(found))) continue;
 				this.copyRow(other, from, found, stringMap);
-				changed(found);
+				changed(found, from);
 				continue;
 			}
 			const messageLength = other.messageLength[from]!;
@@ -304,7 +305,7 @@ export class DedupeIndex {
 				this.linkMessage(row);
 			}
 			this.copyRow(other, from, row, stringMap);
-			changed(row);
+			changed(row, from);
 		}
 	}
 
@@ -428,6 +429,11 @@ export class DedupeIndex {
 	/** The bytes that `readRow`'s key and message ranges point into (valid until the next add). */
 	get bytes(): Uint8Array {
 		return this.text;
+	}
+
+	/** How many strings the rows refer to (numbered from 0). */
+	get stringCount(): number {
+		return this.strings.length;
 	}
 
 	/** The string a `RowFields` string number stands for. */
