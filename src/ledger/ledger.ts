@@ -357,8 +357,9 @@ export class Ledger {
 				const { files, prepared } = outcome;
 				const theirs = DedupeIndex.fromColumns(outcome.columns);
 				this.index.reserveMore(theirs.size, outcome.columns.text.length);
-				if (prepared !== undefined && background.strings !== undefined && options.write) {
-					// The rows it read are written as it encoded them: those that won, in its order.
+				if (prepared !== undefined && background.strings !== undefined) {
+					// The rows it read are written as it encoded them: those that won, in its order. This
+					// thread's own rows go first, so that what the merge changes is exactly those lines.
 					if (changedRows.size > 0) flush(false);
 					const winners: number[] = [];
 					this.index.absorb(theirs, (_row, from) => winners.push(from));
@@ -376,7 +377,7 @@ export class Ledger {
 			}
 			// String numbers set aside for the helper and not written with its lines are defined empty:
 			// the table keeps no holes.
-			if (background.strings !== undefined && options.write && !this.log.hasDefined(background.strings.firstId)) {
+			if (background.strings !== undefined && !this.log.hasDefined(background.strings.firstId)) {
 				this.log.appendPrepared(emptyLines(background.strings.firstId), background.strings.size, []);
 			}
 		}
