@@ -120,7 +120,7 @@ export class EventLog {
 			return;
 		}
 		const text = this.encoder.encode(events);
-		this.writeAtEnd(Buffer.from(text, 'utf8'));
+		this.writeAtEnd([Buffer.from(text, 'utf8')]);
 		// Our own string definitions are skipped by the next read (the offset moves past them), yet
 		// other writers will refer to them: teach the decoder now.
 		for (const line of text.split('\n')) {
@@ -135,7 +135,7 @@ export class EventLog {
 			return;
 		}
 		const { bytes, defined } = this.rowEncoder.encode(index, rows);
-		this.writeAtEnd(bytes);
+		this.writeAtEnd([bytes]);
 		for (const [id, value] of defined) this.decoder.strings[id] = value;
 		this.adopted = this.decoder.strings.length;
 	}
@@ -158,19 +158,16 @@ export class EventLog {
 	appendPrepared(prepared: PreparedLines, blockSize: number, rows: readonly number[]): void {
 		const definitions: string[] = [];
 		for (let i = 0; i < blockSize; i++) definitions.push(JSON.stringify(['s', prepared.firstId + i, prepared.strings[i] ?? '']));
-		const head = Buffer.from(`${definitions.join('\n')}\n`, 'utf8');
-		let size = head.length;
-		for (const row of rows) size += prepared.lineEnds[row]! - (row === 0 ? 0 : prepared.lineEnds[row - 1]!);
-		const data = Buffer.allocUnsafe(size);
-		head.copy(data, 0);
-		let at = head.length;
-		for (const row of rows) {
-			const start = row === 0 ? 0 : prepared.lineEnds[row - 1]!;
-			const end = prepared.lineEnds[row]!;
-			data.set(prepared.lines.subarray(start, end), at);
-			at += end - start;
+		// The chosen lines as runs of consecutive rows: written where they lie, not copied.
+		const runs: Uint8Array[] = [Buffer.from(`${definitions.join('\n')}\n`, 'utf8')];
+		for (let i = 0; i < rows.length; ) {
+			const first = rows[i]!;
+			let last = first;
+			while (i + 1 < rows.length && rows[i + 1] === last + 1) last = rows[++i]!;
+			i++;
+			runs.push(prepared.lines.subarray(first === 0 ? 0 : prepared.lineEnds[first - 1], prepared.lineEnds[last]));
 		}
-		this.writeAtEnd(data);
+		this.writeAtEnd(runs);
 		for (let i = 0; i < blockSize; i++) {
 			const value = prepared.strings[i] ?? '';
 			this.decoder.strings[prepared.firstId + i] = value;
@@ -179,7 +176,8 @@ export class EventLog {
 		this.adopted = this.decoder.strings.length;
 	}
 
-	private writeAtEnd(data: Buffer): void {
+	/** Writes the parts one after the other at the end of the complete lines, then syncs. */
+	private writeAtEnd(parts: readonly Uint8Array[]): void {
 		const fd = fs.openSync(this.file, fs.constants.O_WRONLY | fs.constants.O_CREAT);
 		try {
 			const stat = fs.fstatSync(fd);
@@ -189,12 +187,16 @@ export class EventLog {
 			if (stat.size !== this.offset) {
 				fs.ftruncateSync(fd, this.offset); // a torn line left by a writer that died
 			}
-			let written = 0;
-			while (written < data.length) {
-				written += fs.writeSync(fd, data, written, data.length - written, this.offset + written);
+			let at = this.offset;
+			for (const part of parts) {
+				for (let written = 0; written < part.byteLength; ) {
+					const count = fs.writeSync(fd, part, written, part.byteLength - written, at);
+					written += count;
+					at += count;
+				}
 			}
 			fs.fdatasyncSync(fd);
-			this.offset += data.length;
+			this.offset = at;
 		} finally {
 			fs.closeSync(fd);
 		}
