@@ -33,6 +33,26 @@ function post(message: FromWorker): void {
 	parentPort!.postMessage(message);
 }
 
+/** What a request needs: the ledger and what it was configured with. */
+interface Configured {
+	readonly ledger: Ledger;
+	readonly settings: EngineSettings;
+	readonly environment: Environment;
+}
+
+/** Answers request `id` with what `work` returns, or with why it could not. */
+function answer(id: number, work: (configured: Configured) => FromWorker): void {
+	if (ledger === undefined || settings === undefined || environment === undefined) {
+		post({ type: 'failed', id, message: 'The ledger worker was not configured.' });
+		return;
+	}
+	try {
+		post(work({ ledger, settings, environment }));
+	} catch (error) {
+		post({ type: 'failed', id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+	}
+}
+
 parentPort!.on('message', (message: ToWorker) => {
 	switch (message.type) {
 		case 'configure': {
@@ -45,19 +65,15 @@ parentPort!.on('message', (message: ToWorker) => {
 			ledger = next;
 			break;
 		}
-		case 'refresh': {
-			if (ledger === undefined || settings === undefined || environment === undefined) {
-				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
-				return;
-			}
-			try {
+		case 'refresh':
+			answer(message.id, ({ ledger, settings }) => {
 				const stats = message.rebuild ? ledger.rebuild() : ledger.refresh();
 				const options = reportOptions(settings);
 				const now = Date.now();
 				const recent = ledger.counted(capViewRange(now, options));
 				const today = dayReport(recent, { ...options, date: options.calendar.dateKey(now) });
 				const cap = capView(recent, settings, readCapOverride(ledger.home), now, options);
-				post({
+				return {
 					type: 'snapshot',
 					id: message.id,
 					snapshot: {
@@ -71,31 +87,17 @@ parentPort!.on('message', (message: ToWorker) => {
 						at: now,
 						memory: threadMemory(),
 					},
-				});
-			} catch (error) {
-				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-			}
+				};
+			});
 			break;
-		}
-		case 'sources': {
-			if (ledger === undefined || settings === undefined || environment === undefined) {
-				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
-				return;
-			}
-			try {
+		case 'sources':
+			answer(message.id, ({ ledger, settings, environment }) => {
 				ledger.refresh();
-				post({ type: 'sources', id: message.id, sources: describeSources(ledger, environment, settings, editor) });
-			} catch (error) {
-				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-			}
+				return { type: 'sources', id: message.id, sources: describeSources(ledger, environment, settings, editor) };
+			});
 			break;
-		}
-		case 'dashboard': {
-			if (ledger === undefined || settings === undefined || environment === undefined) {
-				post({ type: 'failed', id: message.id, message: 'The ledger worker was not configured.' });
-				return;
-			}
-			try {
+		case 'dashboard':
+			answer(message.id, ({ ledger, settings }) => {
 				// Aggregated here, next to the events: only the week's figures cross to the extension host.
 				const report = reportOptions(settings);
 				const oldest = ledger.oldestCounted(report.sources);
@@ -108,13 +110,9 @@ parentPort!.on('message', (message: ToWorker) => {
 					...(oldest === undefined ? {} : { oldest }),
 				};
 				const dashboard = weekDashboard(ledger.counted(weekDashboardRange(options)), options);
-				const roots = ledger.roots;
-				post({ type: 'dashboard', id: message.id, dashboard: { dashboard, roots } });
-			} catch (error) {
-				post({ type: 'failed', id: message.id, message: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-			}
+				return { type: 'dashboard', id: message.id, dashboard: { dashboard, roots: ledger.roots } };
+			});
 			break;
-		}
 		default: {
 			const exhaustive: never = message;
 			throw new Error(`Unknown message ${JSON.stringify(exhaustive)}`);

@@ -39,6 +39,11 @@ export class EventLog {
 
 	constructor(readonly file: string) {}
 
+	/** Bytes of complete lines read or written so far. */
+	get completeBytes(): number {
+		return this.offset;
+	}
+
 	get damagedLines(): number {
 		return this.decoder.damaged;
 	}
@@ -138,11 +143,6 @@ export class EventLog {
 		this.writeAtEnd([bytes]);
 		for (const [id, value] of defined) this.decoder.strings[id] = value;
 		this.adopted = this.decoder.strings.length;
-	}
-
-	/** Whether string number `id` is defined in what this process has read or written. */
-	hasDefined(id: number): boolean {
-		return this.decoder.strings[id] !== undefined;
 	}
 
 	/** Sets aside `count` string numbers for a helper thread's lines (see `appendPrepared`). */

@@ -243,10 +243,13 @@ export class Ledger {
 
 	/** Called with the lock held, when the index holds exactly the log's complete lines. */
 	private saveSnapshotIfDue(): void {
+		// Decided on the log's length alone: the position (a read of the log's head, a copy of its
+		// string table) is built only when a snapshot is due, not on every refresh.
+		const length = this.log.completeBytes;
+		const grown = length - this.snapshotOffset;
+		if (grown <= 0 || length < (this.options.snapshotFromLogBytes ?? snapshotFromLogBytes) || grown < length * snapshotAfterShare) return;
 		const position = this.log.position();
 		if (position === undefined) return;
-		const grown = position.offset - this.snapshotOffset;
-		if (grown <= 0 || position.offset < (this.options.snapshotFromLogBytes ?? snapshotFromLogBytes) || grown < position.offset * snapshotAfterShare) return;
 		try {
 			writeIndexSnapshot(this.snapshotFile, { log: position, columns: this.index.columns() });
 			this.snapshotOffset = position.offset;
@@ -349,6 +352,7 @@ export class Ledger {
 			if (!helped.has(item.file)) readOne(item);
 		}
 		if (background !== undefined) {
+			let blockWritten = false;
 			let outcome = background.finish();
 			if (outcome === undefined) {
 				// The helper failed: read its files here, nothing is lost.
@@ -364,6 +368,7 @@ export class Ledger {
 					const winners: number[] = [];
 					this.index.absorb(theirs, (_row, from) => winners.push(from));
 					this.log.appendPrepared(prepared, background.strings.size, winners);
+					blockWritten = true;
 					eventsStored += winners.length;
 				} else {
 					this.index.absorb(theirs, (row) => changedRows.add(row));
@@ -377,7 +382,7 @@ export class Ledger {
 			}
 			// String numbers set aside for the helper and not written with its lines are defined empty:
 			// the table keeps no holes.
-			if (background.strings !== undefined && !this.log.hasDefined(background.strings.firstId)) {
+			if (background.strings !== undefined && !blockWritten) {
 				this.log.appendPrepared(emptyLines(background.strings.firstId), background.strings.size, []);
 			}
 		}
