@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { UsageEvent } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { codexHomes, codexSources, listCodexFiles } from '../../src/sources/codex/codexSource';
-import { fixturesDir, tempDir } from './helpers';
+import { fixturesDir, homeWithFixtures } from './helpers';
 
 const P = '01968f2a-7c4e-7b21-9d3a-5e6f7a8b9c0d';
 const mainFile = `sessions/2026/05/02/rollout-2026-05-02T11-14-03-${P}.jsonl`;
@@ -48,15 +48,6 @@ const plus = (extra: Partial<Sums>): Sums => {
 	for (const [key, value] of Object.entries(extra) as [keyof Sums, number][]) result[key] += value;
 	return result;
 };
-
-/** A home holding a copy of the Codex fixtures as `~/.codex`, and a ledger folder. */
-function codexHome(): { home: string; codexDir: string; ledgerDir: string } {
-	const root = tempDir();
-	const home = path.join(root, 'home');
-	const codexDir = path.join(home, '.codex');
-	fs.cpSync(path.join(fixturesDir, 'codex'), codexDir, { recursive: true });
-	return { home, codexDir, ledgerDir: path.join(root, 'ledger') };
-}
 
 const open = (home: string, ledgerDir: string): Ledger =>
 	new Ledger({ home: ledgerDir, sources: codexSources({ home, env: {}, platform: 'linux' }, []) });
@@ -106,7 +97,7 @@ describe('codex discovery', () => {
 
 describe('codex through the Ledger', () => {
 	it('counts the fixtures exactly, and reads nothing the second time', () => {
-		const { home, ledgerDir } = codexHome();
+		const { home, ledgerDir } = homeWithFixtures('codex', '.codex');
 		const ledger = open(home, ledgerDir);
 		const stats = ledger.refresh();
 		assert.equal(stats.filesRead, 7);
@@ -120,7 +111,7 @@ describe('codex through the Ledger', () => {
 	});
 
 	it('counts a completed half-written line once, skips an appended re-emit and counts a new call', () => {
-		const { home, codexDir, ledgerDir } = codexHome();
+		const { home, toolDir: codexDir, ledgerDir } = homeWithFixtures('codex', '.codex');
 		const ledger = open(home, ledgerDir);
 		ledger.refresh();
 		const file = path.join(codexDir, mainFile);
@@ -141,7 +132,7 @@ describe('codex through the Ledger', () => {
 	});
 
 	it('re-reads a rewritten or truncated file, and a file moved into the archive, without counting twice', () => {
-		const { home, codexDir, ledgerDir } = codexHome();
+		const { home, toolDir: codexDir, ledgerDir } = homeWithFixtures('codex', '.codex');
 		const ledger = open(home, ledgerDir);
 		ledger.refresh();
 		const file = path.join(codexDir, mainFile);
@@ -172,7 +163,7 @@ describe('codex through the Ledger', () => {
 	});
 
 	it('counts a fork written line by line the same as the whole file', () => {
-		const { home, codexDir, ledgerDir } = codexHome();
+		const { home, toolDir: codexDir, ledgerDir } = homeWithFixtures('codex', '.codex');
 		const file = path.join(codexDir, forkFile);
 		const lines = fs.readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
 		fs.writeFileSync(file, '');

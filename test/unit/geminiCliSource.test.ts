@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import type { UsageEvent } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { geminiCliSources, geminiTmpRoot } from '../../src/sources/geminiCli/geminiCliSource';
-import { fixturesDir, tempDir } from './helpers';
+import { fixturesDir, homeWithFixtures } from './helpers';
 
 const S1 = '6f2c1d9e-3a4b-4c5d-8e9f-0a1b2c3d4e5f';
 const hashDir = '9b1f0c3d2e4a5b6c7d8e9f00112233445566778899aabbccddeeff0011223344';
@@ -39,15 +39,6 @@ const plus = (extra: Partial<Sums>): Sums => {
 	return result;
 };
 
-/** A home holding a copy of the fixtures as `~/.gemini`, and a ledger folder. */
-function geminiHome(): { home: string; geminiDir: string; ledgerDir: string } {
-	const root = tempDir();
-	const home = path.join(root, 'home');
-	const geminiDir = path.join(home, '.gemini');
-	fs.cpSync(path.join(fixturesDir, 'gemini-cli'), geminiDir, { recursive: true });
-	return { home, geminiDir, ledgerDir: path.join(root, 'ledger') };
-}
-
 const open = (home: string, ledgerDir: string): Ledger =>
 	new Ledger({ home: ledgerDir, sources: geminiCliSources({ home, env: {}, platform: 'linux' }, []) });
 
@@ -76,7 +67,7 @@ describe('gemini-cli discovery', () => {
 	});
 
 	it('accepts an extra path that is a GEMINI_CLI_HOME-like folder, a tmp folder, a project folder or a chats folder', () => {
-		const { home } = geminiHome();
+		const { home } = homeWithFixtures('gemini-cli', '.gemini');
 		const count = (extra: string) => geminiCliSources({ home: '/nonexistent', env: {}, platform: 'linux' }, [extra]).flatMap((source) => source.listFiles()).length;
 		assert.equal(count(home), 3);
 		assert.equal(count(path.join(home, '.gemini', 'tmp')), 3);
@@ -85,7 +76,7 @@ describe('gemini-cli discovery', () => {
 	});
 
 	it('takes the project from the .project_root marker of the project folder', () => {
-		const { home, ledgerDir } = geminiHome();
+		const { home, ledgerDir } = homeWithFixtures('gemini-cli', '.gemini');
 		const ledger = open(home, ledgerDir);
 		ledger.refresh();
 		const projects = new Set(ledger.counted().map((event) => `${path.basename(event.file)} ${event.project}`));
@@ -99,7 +90,7 @@ describe('gemini-cli discovery', () => {
 
 describe('gemini-cli through the Ledger', () => {
 	it('counts the fixtures exactly, and reads nothing the second time', () => {
-		const { home, ledgerDir } = geminiHome();
+		const { home, ledgerDir } = homeWithFixtures('gemini-cli', '.gemini');
 		const ledger = open(home, ledgerDir);
 		const stats = ledger.refresh();
 		assert.equal(stats.filesRead, 3);
@@ -111,7 +102,7 @@ describe('gemini-cli through the Ledger', () => {
 	});
 
 	it('counts a completed half-written line, and a reply whose tokens arrive in a later copy, once each', () => {
-		const { home, geminiDir, ledgerDir } = geminiHome();
+		const { home, toolDir: geminiDir, ledgerDir } = homeWithFixtures('gemini-cli', '.gemini');
 		const ledger = open(home, ledgerDir);
 		ledger.refresh();
 		const file = path.join(geminiDir, mainRelative);
@@ -139,7 +130,7 @@ describe('gemini-cli through the Ledger', () => {
 	});
 
 	it('does not count twice when a resume migrates a legacy .json to .jsonl or rewrites a recording whole', () => {
-		const { home, geminiDir, ledgerDir } = geminiHome();
+		const { home, toolDir: geminiDir, ledgerDir } = homeWithFixtures('gemini-cli', '.gemini');
 		const ledger = open(home, ledgerDir);
 		ledger.refresh();
 

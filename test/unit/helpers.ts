@@ -12,13 +12,19 @@ export function tempDir(prefix = 'token-ledger-test-'): string {
 	return dir;
 }
 
-/** A home folder holding a copy of the Claude fixtures as `~/.claude`, plus a ledger folder. */
-export function claudeHome(): { home: string; claudeDir: string; ledgerDir: string } {
+/** A fresh home holding a copy of one tool's fixtures as `~/<dotDir>`, plus a ledger folder. */
+export function homeWithFixtures(fixture: string, dotDir: string): { home: string; toolDir: string; ledgerDir: string } {
 	const root = tempDir();
 	const home = path.join(root, 'home');
-	const claudeDir = path.join(home, '.claude');
-	fs.cpSync(path.join(fixturesDir, 'claude'), claudeDir, { recursive: true });
-	return { home, claudeDir, ledgerDir: path.join(root, 'ledger') };
+	const toolDir = path.join(home, dotDir);
+	fs.cpSync(path.join(fixturesDir, fixture), toolDir, { recursive: true });
+	return { home, toolDir, ledgerDir: path.join(root, 'ledger') };
+}
+
+/** A home folder holding a copy of the Claude fixtures as `~/.claude`, plus a ledger folder. */
+export function claudeHome(): { home: string; claudeDir: string; ledgerDir: string } {
+	const { home, toolDir, ledgerDir } = homeWithFixtures('claude', '.claude');
+	return { home, claudeDir: toolDir, ledgerDir };
 }
 
 export function usageEvent(overrides: Partial<UsageEvent> = {}): UsageEvent {
