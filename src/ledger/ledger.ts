@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TimeRange } from '../core/usage/dedupe';
 import { DedupeIndex } from '../core/usage/dedupe';
-import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
+import type { CountedUsage, SourceId, UsageEvent } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
@@ -178,8 +178,8 @@ export class Ledger {
 		return this.index.counted(range);
 	}
 
-	/** `counted`, one event at a time, for a report that aggregates as it goes (valid until the next refresh). */
-	eachCounted(range?: TimeRange): Iterable<UsageEvent> {
+	/** What reports read of `counted`, one request at a time, for a report that aggregates as it goes (valid until the next refresh). */
+	eachCounted(range?: TimeRange): Iterable<CountedUsage> {
 		return this.index.eachCounted(range);
 	}
 

@@ -2,7 +2,7 @@ import type { PriceBook, Price } from '../pricing/pricing';
 import { priceUsage } from '../pricing/pricing';
 import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
 import { weekStartOf } from '../time/zonedDate';
-import type { SourceId, UsageEvent } from '../usage/usageEvent';
+import type { CountedUsage, SourceId } from '../usage/usageEvent';
 import type { BreakdownTotals } from './totals';
 import { addToBreakdown, emptyBreakdown } from './totals';
 
@@ -56,7 +56,7 @@ export interface DayReport extends BreakdownTotals {
 
 /** One counted event with its local date and price, computed once per report. */
 interface Placed {
-	readonly event: UsageEvent;
+	readonly event: CountedUsage;
 	readonly date: DateKey;
 	readonly price: Price;
 }
@@ -65,7 +65,7 @@ interface Placed {
  * Each event in the report's range with its local date and price, one at a time: a report over a
  * long history then holds its rows, not every event and price at once.
  */
-function* place(events: Iterable<UsageEvent>, options: ReportOptions): Generator<Placed> {
+function* place(events: Iterable<CountedUsage>, options: ReportOptions): Generator<Placed> {
 	for (const event of events) {
 		if (options.sources !== undefined && !options.sources.has(event.source)) {
 			continue;
@@ -82,6 +82,8 @@ function groupInto<Row extends BreakdownTotals>(
 	placed: Iterable<Placed>,
 	keyOf: (item: Placed) => string,
 	makeRow: (key: string, first: Placed) => Row,
+	/** Called for every item after `makeRow`, the first one included. */
+	visit?: (row: Row, item: Placed) => void,
 ): { rows: Row[]; totals: BreakdownTotals } {
 	const rows = new Map<string, Row>();
 	const totals = emptyBreakdown();
@@ -92,13 +94,14 @@ function groupInto<Row extends BreakdownTotals>(
 			row = makeRow(key, item);
 			rows.set(key, row);
 		}
+		visit?.(row, item);
 		addToBreakdown(row, item.event, item.price);
 		addToBreakdown(totals, item.event, item.price);
 	}
 	return { rows: [...rows.values()], totals };
 }
 
-export function dailyReport(events: Iterable<UsageEvent>, options: ReportOptions): DailyReport {
+export function dailyReport(events: Iterable<CountedUsage>, options: ReportOptions): DailyReport {
 	const { rows, totals } = groupInto(
 		place(events, options),
 		(item) => item.date,
@@ -108,7 +111,7 @@ export function dailyReport(events: Iterable<UsageEvent>, options: ReportOptions
 	return { daily: rows, totals };
 }
 
-export function weeklyReport(events: Iterable<UsageEvent>, options: ReportOptions & { weekStart: WeekStart }): WeeklyReport {
+export function weeklyReport(events: Iterable<CountedUsage>, options: ReportOptions & { weekStart: WeekStart }): WeeklyReport {
 	const { rows, totals } = groupInto(
 		place(events, options),
 		(item) => weekStartOf(item.date, options.weekStart),
@@ -118,43 +121,46 @@ export function weeklyReport(events: Iterable<UsageEvent>, options: ReportOption
 	return { weekly: rows, totals };
 }
 
-export function sessionsReport(events: Iterable<UsageEvent>, options: ReportOptions): SessionsReport {
-	const placed = [...place(events, options)];
-	const bounds = new Map<string, { first: number; last: number; project: string; branch: string }>();
-	const keyOf = (item: Placed): string => `${item.event.source}\u0000${item.event.sessionId}`;
-	for (const item of placed) {
-		const key = keyOf(item);
-		const seen = bounds.get(key);
-		const { timestamp, project, branch } = item.event;
-		if (seen === undefined) {
-			bounds.set(key, { first: timestamp, last: timestamp, project, branch });
-			continue;
-		}
-		seen.first = Math.min(seen.first, timestamp);
-		if (timestamp >= seen.last) {
-			// The latest project and branch describe the session best (a session may switch branches).
-			seen.last = timestamp;
-			seen.project = project || seen.project;
-			seen.branch = branch || seen.branch;
-		}
+export function sessionsReport(events: Iterable<CountedUsage>, options: ReportOptions): SessionsReport {
+	// One pass: a session's first and last activity, project and branch are settled as its events
+	// arrive, so a report over a long history holds one row per session, not every event.
+	const bounds = new Map<SessionRow, { first: number; last: number }>();
+	const { rows, totals } = groupInto(
+		place(events, options),
+		(item) => `${item.event.source}\u0000${item.event.sessionId}`,
+		(_key, { event }) => {
+			const row: SessionRow = {
+				source: event.source,
+				sessionId: event.sessionId,
+				project: event.project,
+				branch: event.branch,
+				firstActivity: '',
+				lastActivity: '',
+				...emptyBreakdown(),
+			};
+			bounds.set(row, { first: event.timestamp, last: event.timestamp });
+			return row;
+		},
+		(row, { event }) => {
+			const seen = bounds.get(row)!;
+			seen.first = Math.min(seen.first, event.timestamp);
+			if (event.timestamp >= seen.last) {
+				// The latest project and branch describe the session best (a session may switch branches).
+				seen.last = event.timestamp;
+				row.project = event.project || row.project;
+				row.branch = event.branch || row.branch;
+			}
+		},
+	);
+	for (const [row, seen] of bounds) {
+		row.firstActivity = new Date(seen.first).toISOString();
+		row.lastActivity = new Date(seen.last).toISOString();
 	}
-	const { rows, totals } = groupInto(placed, keyOf, (key, first) => {
-		const seen = bounds.get(key)!;
-		return {
-			source: first.event.source,
-			sessionId: first.event.sessionId,
-			project: seen.project,
-			branch: seen.branch,
-			firstActivity: new Date(seen.first).toISOString(),
-			lastActivity: new Date(seen.last).toISOString(),
-			...emptyBreakdown(),
-		};
-	});
 	rows.sort((a, b) => (a.lastActivity < b.lastActivity ? 1 : a.lastActivity > b.lastActivity ? -1 : 0));
 	return { sessions: rows, totals };
 }
 
-export function dayReport(events: Iterable<UsageEvent>, options: ReportOptions & { date: DateKey }): DayReport {
+export function dayReport(events: Iterable<CountedUsage>, options: ReportOptions & { date: DateKey }): DayReport {
 	const { totals } = groupInto(
 		place(events, { ...options, since: options.date, until: options.date }),
 		() => options.date,

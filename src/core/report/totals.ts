@@ -1,5 +1,5 @@
 import type { Price } from '../pricing/pricing';
-import type { UsageEvent } from '../usage/usageEvent';
+import type { CountedUsage } from '../usage/usageEvent';
 import { cacheCreationTokens, totalTokens } from '../usage/usageEvent';
 
 /** Token and cost totals: the shape of every row of every report (a stable JSON contract). */
@@ -51,7 +51,7 @@ export function emptyBreakdown(): BreakdownTotals {
 	return { ...emptyTotals(), bySource: {}, byModel: {} };
 }
 
-export function addUsage(totals: Totals, event: UsageEvent, price: Price): void {
+export function addUsage(totals: Totals, event: CountedUsage, price: Price): void {
 	totals.inputTokens += event.inputTokens;
 	totals.outputTokens += event.outputTokens;
 	totals.cacheCreationTokens += cacheCreationTokens(event);
@@ -73,7 +73,7 @@ export function addUsage(totals: Totals, event: UsageEvent, price: Price): void 
 	}
 }
 
-export function addToBreakdown(totals: BreakdownTotals, event: UsageEvent, price: Price): void {
+export function addToBreakdown(totals: BreakdownTotals, event: CountedUsage, price: Price): void {
 	addUsage(totals, event, price);
 	addUsage((totals.bySource[event.source] ??= emptyTotals()), event, price);
 	addUsage((totals.byModel[event.model || 'unknown'] ??= emptyTotals()), event, price);

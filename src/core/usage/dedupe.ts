@@ -1,4 +1,4 @@
-import type { SourceId, TokenCounts, UsageEvent } from './usageEvent';
+import type { CountedUsage, SourceId, TokenCounts, UsageEvent } from './usageEvent';
 import { totalTokens } from './usageEvent';
 
 /** What decides between two copies of one request. */
@@ -325,21 +325,28 @@ export class DedupeIndex {
 
 	/** The events that count, each request once, in the order they were first seen; optionally only those in a range. */
 	counted(range?: TimeRange): UsageEvent[] {
-		return [...this.eachCounted(range)];
+		const result: UsageEvent[] = [];
+		for (const row of this.countedRows(range)) result.push(this.eventAt(row));
+		return result;
 	}
 
 	/**
-	 * `counted`, one event at a time: a report over a whole history that aggregates as it goes then
-	 * never holds every event at once, and the collector only ever sees short-lived objects.
+	 * What reports read of the requests that count, one at a time: a report over a whole history that
+	 * aggregates as it goes then never holds every request at once, the collector only ever sees
+	 * short-lived objects, and no key is decoded.
 	 */
-	*eachCounted(range?: TimeRange): Generator<UsageEvent> {
+	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
+		for (const row of this.countedRows(range)) yield this.usageAt(row);
+	}
+
+	private *countedRows(range: TimeRange | undefined): Generator<number> {
 		const from = range?.from ?? Number.NEGATIVE_INFINITY;
 		const to = range?.to ?? Number.POSITIVE_INFINITY;
 		for (let row = 0; row < this.rows; row++) {
 			const timestamp = this.timestamp[row]!;
 			if (timestamp < from || timestamp >= to) continue;
 			if (this.isSidechainReplay(row)) continue;
-			yield this.eventAt(row);
+			yield row;
 		}
 	}
 
@@ -461,6 +468,16 @@ export class DedupeIndex {
 
 	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
 	eventAt(row: number): UsageEvent {
+		return {
+			...this.usageAt(row),
+			key: this.keyAt(row),
+			messageId: this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!),
+			file: this.strings[this.refs[row * refsPerRow + refFile]!]!,
+		};
+	}
+
+	/** A row's copy without what identifies it. */
+	private usageAt(row: number): CountedUsage {
 		const t = row * tokensPerRow;
 		const r = row * refsPerRow;
 		const flags = this.flags[row]!;
@@ -469,8 +486,6 @@ export class DedupeIndex {
 		const strings = this.strings;
 		return {
 			source: strings[this.refs[r + refSource]!] as SourceId,
-			key: this.keyAt(row),
-			messageId: this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!),
 			timestamp: this.timestamp[row]!,
 			model: strings[this.refs[r + refModel]!]!,
 			sessionId: strings[this.refs[r + refSession]!]!,
@@ -479,7 +494,6 @@ export class DedupeIndex {
 			sidechain: (flags & flagSidechain) !== 0,
 			hasSpeed: (flags & flagSpeed) !== 0,
 			estimated: (flags & flagEstimated) !== 0,
-			file: strings[this.refs[r + refFile]!]!,
 			reportedCostUSD: Number.isNaN(cost) ? null : cost,
 			reportedCredits: Number.isNaN(credits) ? null : credits,
 			modelInferred: (flags & flagModelInferred) !== 0,

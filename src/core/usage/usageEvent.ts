@@ -90,6 +90,12 @@ export interface UsageEvent extends TokenCounts {
 	readonly modelInferred: boolean;
 }
 
+/**
+ * What a report reads of a counted request: everything but what identifies the copy (key, message
+ * id, file). A whole-history report over the ledger then never decodes a key it does not need.
+ */
+export type CountedUsage = Omit<UsageEvent, 'key' | 'messageId' | 'file'>;
+
 export function cacheCreationTokens(counts: TokenCounts): number {
 	return counts.cacheWrite5mTokens + counts.cacheWrite1hTokens;
 }
