@@ -63,6 +63,29 @@ describe('PriceBook', () => {
 		assert.equal(compared, models.length * dates.length * 4);
 	});
 
+	it('resolves a model once when its price has no dates, and per day when it has', () => {
+		const book = new PriceBook();
+		const days = ['2026-03-01T10:00:00Z', '2026-03-20T10:00:00Z', '2026-09-01T10:00:00Z'];
+		// claude-opus-4-6 changed price on 2026-03-13; claude-opus-4-5 never did.
+		for (const model of ['claude-opus-4-6', 'claude-opus-4-5', 'no-such-model']) {
+			for (const day of days) {
+				const r = request({ model, timestamp: Date.parse(day), inputTokens: 1_000_000, outputTokens: 1_000_000 });
+				const expected = calcPrice(toLibraryUsage(r), model, { timestamp: new Date(r.timestamp) });
+				const price = book.price(r).costUSD;
+				if (expected === null) assert.equal(price, null);
+				else close(price, expected.total_price);
+			}
+		}
+		assert.notEqual(book.price(request({ model: 'claude-opus-4-6', timestamp: Date.parse(days[0]!) })).priceId, null);
+		const keys = Object.keys(book.export()).map((key) => key.replace(/\u0000\d+$/, '@day')).sort();
+		assert.deepEqual(keys, ['claude-opus-4-5', 'claude-opus-4-6@day', 'claude-opus-4-6@day', 'claude-opus-4-6@day', 'no-such-model']);
+		// A later process that takes the entries over prices the same without resolving again.
+		const reused = new PriceBook({}, book.export());
+		const again = request({ model: 'claude-opus-4-6', timestamp: Date.parse(days[0]!), inputTokens: 1_000_000 });
+		assert.equal(reused.price(again).costUSD, book.price(again).costUSD);
+		assert.equal(reused.changed, false);
+	});
+
 	it('reports an unknown model as unpriced, never as zero', () => {
 		const price = new PriceBook().price(request({ model: 'some-unreleased-model', inputTokens: 100 }));
 		assert.deepEqual(price, { costUSD: null, priceId: null });

@@ -35,7 +35,11 @@ function prices(): PriceLibrary {
 	return library;
 }
 
-/** Resolved price entries, by model and UTC day: what a process can hand to the next one. */
+/**
+ * Resolved price entries, by model (an entry that holds at every date, or a model with no price) or
+ * by model and UTC day (`model\u0000day`, an entry with start dates): what a process can hand to the
+ * next one.
+ */
 export type ResolvedPrices = Record<string, ResolvedPrice | null | 'time-of-day'>;
 const dayMs = 86_400_000;
 
@@ -49,9 +53,11 @@ export interface ResolvedPrice {
  *
  * genai-prices' `calcPrice` takes about 16 µs a call: too slow to run per event on every query. The
  * price entry in force for a model changes at most once a day (start-date constraints), so the entry
- * is resolved once per model and UTC day and the arithmetic is done here, the same way the library
- * does it (tiers chosen by total input, cache buckets nested inside input). Models whose price varies
- * by time of day are not cached. A unit test holds this arithmetic equal to `calcPrice`.
+ * is resolved once per model and UTC day, or once per model when its prices have no dates (most
+ * models: a year of history is then a few resolutions, not a thousand), and the arithmetic is done
+ * here, the same way the library does it (tiers chosen by total input, cache buckets nested inside
+ * input). Models whose price varies by time of day are not cached. A unit test holds this arithmetic
+ * equal to `calcPrice`.
  */
 export class PriceBook {
 	private readonly resolved = new Map<string, ResolvedPrice | null | 'time-of-day'>();
@@ -86,10 +92,11 @@ export class PriceBook {
 			entry = this.lastEntry;
 		} else {
 			const slotKey = `${request.model}\u0000${day}`;
-			const known = this.resolved.get(slotKey);
+			const known = this.resolved.get(request.model) ?? this.resolved.get(slotKey);
 			if (known === undefined) {
-				entry = resolve(request);
-				this.resolved.set(slotKey, entry);
+				const resolution = resolve(request);
+				entry = resolution.entry;
+				this.resolved.set(resolution.datesMatter ? slotKey : request.model, entry);
 				this.changed = true;
 			} else {
 				entry = known;
@@ -120,21 +127,31 @@ export class PriceBook {
 	}
 }
 
-function resolve(request: PricedRequest): ResolvedPrice | null | 'time-of-day' {
+/**
+ * The entry in force for a request, and whether another date could have another one: which model a
+ * name matches does not depend on the date, only a model's conditional prices do.
+ */
+function resolve(request: PricedRequest): { entry: ResolvedPrice | null | 'time-of-day'; datesMatter: boolean } {
 	let result;
 	try {
 		result = prices().calcPrice({ input_tokens: 0 }, request.model, { timestamp: new Date(request.timestamp) });
 	} catch {
-		return null;
+		return { entry: null, datesMatter: false };
 	}
 	if (result === null) {
-		return null;
+		return { entry: null, datesMatter: false };
 	}
-	const conditional = Array.isArray(result.model.prices) ? result.model.prices : [];
-	if (conditional.some((entry) => entry.constraint?.type === 'time_of_date')) {
-		return 'time-of-day';
+	if (!Array.isArray(result.model.prices)) {
+		return { entry: { id: entryId(result), prices: result.model_price }, datesMatter: false };
 	}
-	return { id: `${priceSource}:${result.provider.id}/${result.model.id}`, prices: result.model_price };
+	if (result.model.prices.some((entry) => entry.constraint?.type === 'time_of_date')) {
+		return { entry: 'time-of-day', datesMatter: false };
+	}
+	return { entry: { id: entryId(result), prices: result.model_price }, datesMatter: true };
+}
+
+function entryId(result: { provider: { id: string }; model: { id: string } }): string {
+	return `${priceSource}:${result.provider.id}/${result.model.id}`;
 }
 
 /** The library's usage shape: its `input_tokens` includes cache reads and writes. */
