@@ -123,7 +123,10 @@ export class PriceBook {
 	}
 
 	private findOverride(model: string): string | undefined {
-		return this.overrideKeys.find((key) => model === key || model.startsWith(key));
+		for (const key of this.overrideKeys) {
+			if (model.startsWith(key)) return key;
+		}
+		return undefined;
 	}
 }
 
@@ -170,23 +173,22 @@ export function toLibraryUsage(counts: TokenCounts): Record<string, number> {
 function costFromEntry(prices: ModelPrice, counts: TokenCounts): number {
 	const cacheWrite = counts.cacheWrite5mTokens + counts.cacheWrite1hTokens;
 	const totalInput = counts.inputTokens + counts.cacheReadTokens + cacheWrite;
-	const has = (key: string): boolean => prices[key] !== undefined;
-
 	// A bucket without its own price falls back into its parent bucket, as in the library.
-	const write1h = has('cache_write_1h_mtok') ? counts.cacheWrite1hTokens : 0;
-	const write5m = has('cache_write_5m_mtok') ? counts.cacheWrite5mTokens : 0;
-	const writeRest = has('cache_write_mtok') ? cacheWrite - write1h - write5m : 0;
-	const cacheWriteCounted = has('cache_write_mtok') ? cacheWrite : write1h + write5m;
-	const read = has('cache_read_mtok') ? counts.cacheReadTokens : 0;
+	const write1h = prices.cache_write_1h_mtok !== undefined ? counts.cacheWrite1hTokens : 0;
+	const write5m = prices.cache_write_5m_mtok !== undefined ? counts.cacheWrite5mTokens : 0;
+	const hasWrite = prices.cache_write_mtok !== undefined;
+	const writeRest = hasWrite ? cacheWrite - write1h - write5m : 0;
+	const cacheWriteCounted = hasWrite ? cacheWrite : write1h + write5m;
+	const read = prices.cache_read_mtok !== undefined ? counts.cacheReadTokens : 0;
 	const input = totalInput - cacheWriteCounted - read;
 
 	return (
-		bucketCost(prices['input_mtok'], input, totalInput) +
-		bucketCost(prices['output_mtok'], counts.outputTokens, totalInput) +
-		bucketCost(prices['cache_read_mtok'], read, totalInput) +
-		bucketCost(prices['cache_write_mtok'], writeRest, totalInput) +
-		bucketCost(prices['cache_write_5m_mtok'], write5m, totalInput) +
-		bucketCost(prices['cache_write_1h_mtok'], write1h, totalInput)
+		bucketCost(prices.input_mtok, input, totalInput) +
+		bucketCost(prices.output_mtok, counts.outputTokens, totalInput) +
+		bucketCost(prices.cache_read_mtok, read, totalInput) +
+		bucketCost(prices.cache_write_mtok, writeRest, totalInput) +
+		bucketCost(prices.cache_write_5m_mtok, write5m, totalInput) +
+		bucketCost(prices.cache_write_1h_mtok, write1h, totalInput)
 	);
 }
 

@@ -4,7 +4,8 @@ import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
 import { weekStartOf } from '../time/zonedDate';
 import type { CountedUsage, SourceId } from '../usage/usageEvent';
 import type { BreakdownTotals } from './totals';
-import { addToBreakdown, emptyBreakdown } from './totals';
+import type { Tally } from './totals';
+import { addToTally, emptyBreakdown, emptyTally, settleInto } from './totals';
 
 export interface ReportOptions {
 	readonly calendar: ZonedCalendar;
@@ -85,20 +86,27 @@ function groupInto<Row extends BreakdownTotals>(
 	/** Called for every item after `makeRow`, the first one included. */
 	visit?: (row: Row, item: Placed) => void,
 ): { rows: Row[]; totals: BreakdownTotals } {
-	const rows = new Map<string, Row>();
-	const totals = emptyBreakdown();
+	const groups = new Map<string, { row: Row; tally: Tally }>();
+	const all = emptyTally();
 	for (const item of placed) {
 		const key = keyOf(item);
-		let row = rows.get(key);
-		if (row === undefined) {
-			row = makeRow(key, item);
-			rows.set(key, row);
+		let group = groups.get(key);
+		if (group === undefined) {
+			group = { row: makeRow(key, item), tally: emptyTally() };
+			groups.set(key, group);
 		}
-		visit?.(row, item);
-		addToBreakdown(row, item.event, item.price);
-		addToBreakdown(totals, item.event, item.price);
+		visit?.(group.row, item);
+		addToTally(group.tally, item.event, item.price);
+		addToTally(all, item.event, item.price);
 	}
-	return { rows: [...rows.values()], totals };
+	const rows: Row[] = [];
+	for (const { row, tally } of groups.values()) {
+		settleInto(row, tally);
+		rows.push(row);
+	}
+	const totals = emptyBreakdown();
+	settleInto(totals, all);
+	return { rows, totals };
 }
 
 export function dailyReport(events: Iterable<CountedUsage>, options: ReportOptions): DailyReport {

@@ -73,10 +73,37 @@ export function addUsage(totals: Totals, event: CountedUsage, price: Price): voi
 	}
 }
 
-export function addToBreakdown(totals: BreakdownTotals, event: CountedUsage, price: Price): void {
-	addUsage(totals, event, price);
-	addUsage((totals.bySource[event.source] ??= emptyTotals()), event, price);
-	addUsage((totals.byModel[event.model || 'unknown'] ??= emptyTotals()), event, price);
+/**
+ * Totals being added up. Every `Totals` in a tally comes from `emptyTotals`, so `addUsage` only ever
+ * sees one object shape (report rows each have their own), which keeps a report over a long history
+ * fast; `settleInto` then writes the figures into the row.
+ */
+export interface Tally {
+	readonly all: Totals;
+	readonly bySource: Map<string, Totals>;
+	readonly byModel: Map<string, Totals>;
+}
+
+export function emptyTally(): Tally {
+	return { all: emptyTotals(), bySource: new Map(), byModel: new Map() };
+}
+
+export function addToTally(tally: Tally, event: CountedUsage, price: Price): void {
+	addUsage(tally.all, event, price);
+	let source = tally.bySource.get(event.source);
+	if (source === undefined) tally.bySource.set(event.source, (source = emptyTotals()));
+	addUsage(source, event, price);
+	const modelKey = event.model || 'unknown';
+	let model = tally.byModel.get(modelKey);
+	if (model === undefined) tally.byModel.set(modelKey, (model = emptyTotals()));
+	addUsage(model, event, price);
+}
+
+/** Writes a tally's figures into a report row (sources and models in the order first seen). */
+export function settleInto(row: BreakdownTotals, tally: Tally): void {
+	Object.assign(row, tally.all);
+	row.bySource = Object.fromEntries(tally.bySource);
+	row.byModel = Object.fromEntries(tally.byModel);
 }
 
 /** Models that appear without a price, for an "unpriced" note beside the amounts. */
