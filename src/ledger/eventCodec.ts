@@ -163,7 +163,7 @@ export class RowEncoder {
 			const refs = this.refs;
 			for (let i = 0; i < refs.length; i++) refs[i] = this.logId(index, fields.strings[i]!, defined);
 			this.reserve(6 * (fields.keyLength + fields.messageLength) + 512);
-			this.ascii('["e",');
+			this.bytes5(0x5b, 0x22, 0x65, 0x22, 0x2c); // ["e",
 			this.jsonString(index.bytes, fields.keyStart, fields.keyLength);
 			this.byte(0x2c);
 			const inKey = messageInKeyBytes(index.bytes, fields);
@@ -185,7 +185,8 @@ export class RowEncoder {
 			this.number(fields.reportedCost);
 			this.byte(0x2c);
 			this.number(fields.reportedCredits);
-			this.ascii(']\n');
+			this.byte(0x5d);
+			this.byte(0x0a);
 			lineEnds?.push(this.length);
 		}
 		return { bytes: this.buffer.subarray(0, this.length), defined };
@@ -216,46 +217,77 @@ export class RowEncoder {
 		return logId;
 	}
 
-	/** A JSON string of UTF-8 bytes: copied as they are unless a character needs escaping. */
+	/**
+	 * A JSON string of UTF-8 bytes: copied as they are, checked as they are copied (keys are short,
+	 * and a loop costs less than a view and a native copy), unless a character needs escaping.
+	 */
 	private jsonString(bytes: Uint8Array, start: number, length: number): void {
-		const end = start + length;
-		for (let i = start; i < end; i++) {
-			const byte = bytes[i]!;
+		const buffer = this.buffer;
+		const at = this.length;
+		buffer[at] = 0x22;
+		for (let i = 0; i < length; i++) {
+			const byte = bytes[start + i]!;
 			if (byte < 0x20 || byte === 0x22 || byte === 0x5c) {
 				const text = JSON.stringify(Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('utf8'));
 				this.reserve(Buffer.byteLength(text));
 				this.length += this.buffer.write(text, this.length, 'utf8');
 				return;
 			}
+			buffer[at + 1 + i] = byte;
 		}
-		this.byte(0x22);
-		this.buffer.set(bytes.subarray(start, end), this.length);
-		this.length += length;
-		this.byte(0x22);
+		buffer[at + 1 + length] = 0x22;
+		this.length = at + length + 2;
 	}
 
 	/** A number as JSON.stringify writes it; NaN (no value) as null. */
 	private number(value: number): void {
-		if (Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
-			if (value === 0) {
-				this.byte(0x30);
-				return;
-			}
-			let digits = 0;
-			for (let rest = value; rest >= 1; rest = Math.floor(rest / 10)) digits++;
+		if (value >= 0 && value <= 0x7fffffff && (value | 0) === value) {
+			// Token counts and string numbers: integer arithmetic, digits written from the end.
+			let digits = 1;
+			for (let rest = (value / 10) | 0; rest > 0; rest = (rest / 10) | 0) digits++;
 			let rest = value;
-			for (let i = digits - 1; i >= 0; i--) {
-				this.buffer[this.length + i] = 0x30 + (rest % 10);
-				rest = Math.floor(rest / 10);
+			for (let i = this.length + digits - 1; i >= this.length; i--) {
+				this.buffer[i] = 0x30 + (rest % 10);
+				rest = (rest / 10) | 0;
 			}
 			this.length += digits;
 			return;
 		}
-		this.ascii(Number.isFinite(value) ? String(value) : 'null');
+		if (Number.isInteger(value) && value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+			// Timestamps: the digits above the last nine, then those nine, each part an int.
+			const high = Math.floor(value / 1e9);
+			this.number(high);
+			let rest = value - high * 1e9;
+			for (let i = this.length + 8; i >= this.length; i--) {
+				this.buffer[i] = 0x30 + (rest % 10);
+				rest = (rest / 10) | 0;
+			}
+			this.length += 9;
+			return;
+		}
+		if (Number.isFinite(value)) {
+			this.ascii(String(value));
+			return;
+		}
+		this.byte(0x6e); // null: no value (most rows have no recorded cost or credits)
+		this.byte(0x75);
+		this.byte(0x6c);
+		this.byte(0x6c);
 	}
 
 	private ascii(text: string): void {
 		this.length += this.buffer.write(text, this.length, 'latin1');
+	}
+
+	private bytes5(a: number, b: number, c: number, d: number, e: number): void {
+		const buffer = this.buffer;
+		const at = this.length;
+		buffer[at] = a;
+		buffer[at + 1] = b;
+		buffer[at + 2] = c;
+		buffer[at + 3] = d;
+		buffer[at + 4] = e;
+		this.length = at + 5;
 	}
 
 	private byte(value: number): void {

@@ -36,12 +36,15 @@ describe('Ledger line format', () => {
 			usageEvent({ key: 'src:a:b:c', messageId: 'a:b' }),
 			usageEvent({ key: 'src:mm:r', messageId: 'm' }),
 			usageEvent({ key: 'src:m', messageId: 'm', source: 'codex' }),
+			// Numbers at the edges of the encoder's integer paths.
+			usageEvent({ key: 'n1', inputTokens: 0, outputTokens: 9, cacheWrite5mTokens: 10, cacheWrite1hTokens: 2 ** 31 - 1, cacheReadTokens: 2 ** 31, reasoningTokens: 999_999_999, timestamp: 1e9 }),
+			usageEvent({ key: 'n2', inputTokens: 1e9 + 1, outputTokens: -3, cacheReadTokens: 1e15 + 7, reportedCostUSD: -0, reportedCredits: 0, timestamp: 0 }),
 		];
 		const index = new DedupeIndex();
 		for (const event of events) index.add(event);
 		const shared = new EventEncoder();
 		const first = new RowEncoder(shared).encode(index, [0, 1]);
-		const second = new RowEncoder(shared).encode(index, [2, 3, 4, 5]);
+		const second = new RowEncoder(shared).encode(index, [2, 3, 4, 5, 6, 7]);
 		const expected = new EventEncoder();
 		assert.equal(first.bytes.toString('utf8'), expected.encode(events.slice(0, 2)));
 		assert.equal(second.bytes.toString('utf8'), expected.encode(events.slice(2)));
