@@ -1,10 +1,12 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { GroundTruth } from '../support/claudeCorpus';
 import { assistantLine, generateClaudeCorpus } from '../support/claudeCorpus';
 import { generateCodexCorpus } from '../support/codexCorpus';
+import type { Measurement } from './measure';
+import { arg, ccusage, cli, ensureGnuTime, ensurePeer, measure, median, peerVersion, repoRoot, work } from './measure';
 
 /**
  * `npm run bench`: our CLI against ccusage 20 (a Rust binary) on the same generated Claude Code
@@ -13,59 +15,7 @@ import { generateCodexCorpus } from '../support/codexCorpus';
  *
  * Options: --sizes 10,100,500 (Claude, MB)  --codex-sizes 100 (MB, 0 for none)  --reps 5
  */
-const repoRoot = path.resolve(__dirname, '..', '..');
-const work = path.join(repoRoot, 'bench-results', 'tmp');
-/** Run as users run it: the file itself, so that its shebang's Node options apply. */
-const cli = path.join(repoRoot, 'dist', 'cli.js');
-const peerVersion = '20.0.24';
-const peerDir = path.join(work, `ccusage-${peerVersion}`);
-const ccusage = path.join(peerDir, 'node_modules', '.bin', 'ccusage');
 const corpusVersion = 'v2';
-
-interface Measurement {
-	seconds: number;
-	rssMB: number;
-	stdout: string;
-}
-
-function arg(name: string, fallback: string): string {
-	const index = process.argv.indexOf(name);
-	return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
-}
-
-/** Wall time and peak RSS of a command, measured by GNU time. */
-function measure(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Measurement {
-	const timing = path.join(work, `time-${process.pid}.txt`);
-	const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, command, ...args], { env, maxBuffer: 1 << 28 });
-	if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr.toString().slice(-2000)}`);
-	const [seconds, kilobytes] = fs.readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number);
-	return { seconds: seconds!, rssMB: kilobytes! / 1024, stdout: result.stdout.toString() };
-}
-
-function median(values: readonly number[]): number {
-	const sorted = [...values].sort((a, b) => a - b);
-	const middle = Math.floor(sorted.length / 2);
-	return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/**
- * The peer, pinned, in a folder of its own. It is not a devDependency of the project because the
- * registry lacks its other platforms' binary packages, which leaves `npm ci` unable to check the lock.
- */
-function ensurePeer(): void {
-	if (fs.existsSync(ccusage)) return;
-	console.log(`Installing ccusage@${peerVersion} (the peer) into ${path.relative(repoRoot, peerDir)}…`);
-	fs.mkdirSync(peerDir, { recursive: true });
-	fs.writeFileSync(path.join(peerDir, 'package.json'), JSON.stringify({ name: 'bench-peer', private: true }));
-	execFileSync('npm', ['install', '--no-audit', '--no-fund', `ccusage@${peerVersion}`], { cwd: peerDir, stdio: 'inherit' });
-}
-
-function ensureGnuTime(): void {
-	if (fs.existsSync('/usr/bin/time')) return;
-	console.log('Installing GNU time (Debian package "time") to measure peak memory…');
-	execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
-	execFileSync('apt-get', ['install', '-y', '-qq', 'time'], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-}
 
 /** A Codex corpus of at least `megabytes`, generated once and reused (deterministic). */
 function codexCorpus(megabytes: number): { dir: string; truth: { requests: number; bytes: number; cacheReadTokens: number; lines: number; usageLines: number } } {
@@ -158,7 +108,7 @@ function main(): void {
 			TOKEN_LEDGER_HOME: ledger,
 		};
 		let appended = 0;
-		const names = { floor: 'read-only scan (floor)', peer: `ccusage 20.0.24 ${kind} daily --offline`, cold: 'token-ledger daily, cold (empty ledger)', warm: 'token-ledger today, warm (+10 lines)' };
+		const names = { floor: 'read-only scan (floor)', peer: `ccusage ${peerVersion} ${kind} daily --offline`, cold: 'token-ledger daily, cold (empty ledger)', warm: 'token-ledger today, warm (+10 lines)' };
 		const samples: Record<string, Measurement[]> = { [names.floor]: [], [names.peer]: [], [names.cold]: [], [names.warm]: [] };
 		const exact: Record<string, boolean> = {};
 		const tasks: Array<[string, () => Measurement]> = [

@@ -1,59 +1,79 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { generateClaudeCorpus } from '../support/claudeCorpus';
+import type { Measurement } from './measure';
+import { arg, ccusage, cli, ensureGnuTime, ensurePeer, measure, median, peerVersion, repoRoot, work } from './measure';
 
 /**
  * `npm run bench:scale`: the cold scan at growing history sizes (default 1 and 5 GB, with ~4 files per
- * MB like a long-used Claude Code folder: 20,000 files at 5 GB), to see whether time stays linear in
- * bytes and how memory grows. Prints one line per size and checks the request count against the
- * generator's ground truth. Options: --gigabytes 1,5
+ * MB like a long-used Claude Code folder: 20,000 files at 5 GB), beside ccusage on the same files, to
+ * see whether time stays linear in bytes and how memory grows. Each size is read once first so that
+ * both tools find it in the page cache (this measures the tools, not the disk). Prints one line per
+ * size and tool, and checks our request count against the generator's ground truth and our tokens
+ * against the peer's. Options: --gigabytes 1,5  --reps 3
  */
-const repoRoot = path.resolve(__dirname, '..', '..');
-const work = path.join(repoRoot, 'bench-results', 'tmp');
-const cli = path.join(repoRoot, 'dist', 'cli.js');
+interface Truth {
+	requests: number;
+	bytes: number;
+	files: number;
+}
 
-function arg(name: string, fallback: string): string {
-	const index = process.argv.indexOf(name);
-	return index >= 0 && process.argv[index + 1] !== undefined ? process.argv[index + 1]! : fallback;
+interface Totals {
+	inputTokens: number;
+	outputTokens: number;
+	cacheReadTokens: number;
+	totalTokens: number;
+}
+
+function corpus(gigabytes: number): { dir: string; truth: Truth } {
+	const dir = path.join(work, `scale-${gigabytes}GB`);
+	const truthFile = path.join(dir, 'truth.json');
+	if (fs.existsSync(truthFile)) return { dir, truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) as Truth };
+	fs.rmSync(dir, { recursive: true, force: true });
+	const truth: Truth = { requests: 0, bytes: 0, files: 0 };
+	const started = Date.now();
+	for (let batch = 0; truth.bytes < gigabytes * 1e9; batch++) {
+		const part = generateClaudeCorpus({ configDir: path.join(dir, 'claude'), sessions: 100, responsesPerSession: 30, end: Date.parse('2026-11-20T12:00:00Z'), days: 365, seed: 5000 + batch, toolResultBytes: [1000, 9500] });
+		truth.requests += part.requests;
+		truth.bytes += part.bytes;
+		truth.files += part.files.length;
+	}
+	fs.writeFileSync(truthFile, JSON.stringify(truth));
+	console.log(`generated ${gigabytes} GB in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+	return { dir, truth };
 }
 
 function main(): void {
+	const reps = Number(arg('--reps', '3'));
+	fs.mkdirSync(work, { recursive: true });
+	ensureGnuTime();
+	ensurePeer();
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
 	for (const gigabytes of arg('--gigabytes', '1,5').split(',').map(Number)) {
-		const dir = path.join(work, `scale-${gigabytes}GB`);
-		const truthFile = path.join(dir, 'truth.json');
-		let truth: { requests: number; bytes: number; files: number };
-		if (fs.existsSync(truthFile)) {
-			truth = JSON.parse(fs.readFileSync(truthFile, 'utf8')) as typeof truth;
-		} else {
-			fs.rmSync(dir, { recursive: true, force: true });
-			truth = { requests: 0, bytes: 0, files: 0 };
-			const started = Date.now();
-			for (let batch = 0; truth.bytes < gigabytes * 1e9; batch++) {
-				const part = generateClaudeCorpus({ configDir: path.join(dir, 'claude'), sessions: 100, responsesPerSession: 30, end: Date.parse('2026-11-20T12:00:00Z'), days: 365, seed: 5000 + batch, toolResultBytes: [1000, 9500] });
-				truth.requests += part.requests;
-				truth.bytes += part.bytes;
-				truth.files += part.files.length;
-			}
-			fs.writeFileSync(truthFile, JSON.stringify(truth));
-			console.log(`generated ${gigabytes} GB in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-		}
+		const { dir, truth } = corpus(gigabytes);
 		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-home-'));
 		const ledger = path.join(work, `scale-ledger-${gigabytes}GB`);
-		fs.rmSync(ledger, { recursive: true, force: true });
-		const timing = path.join(work, 'scale-time.txt');
-		const result = spawnSync('/usr/bin/time', ['-f', '%e %M', '-o', timing, cli, 'daily', '--json', '--tz', 'UTC'], {
-			env: { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(dir, 'claude'), TOKEN_LEDGER_HOME: ledger },
-			maxBuffer: 1 << 28,
-		});
-		if (result.status !== 0) throw new Error(`the scan failed: ${result.stderr.toString().slice(-2000)}`);
-		const [seconds, kilobytes] = fs.readFileSync(timing, 'utf8').trim().split(/\s+/).map(Number);
-		const requests = (JSON.parse(result.stdout.toString()) as { totals: { requests: number } }).totals.requests;
-		console.log(
-			`${gigabytes} GB, ${truth.files} files, ${truth.requests} requests: cold scan ${seconds!.toFixed(2)} s (${(truth.bytes / 1e6 / seconds!).toFixed(0)} MB/s), peak RSS ${(kilobytes! / 1024).toFixed(0)} MB, totals ${requests === truth.requests ? 'exact' : `WRONG (${requests})`}`,
-		);
+		const env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(dir, 'claude'), TOKEN_LEDGER_HOME: ledger };
+		measure(process.execPath, [path.join(__dirname, 'readOnlyScan.mjs'), path.join(dir, 'claude')], env);
+		const ours: Measurement[] = [];
+		const peer: Measurement[] = [];
+		for (let rep = 0; rep < reps; rep++) {
+			fs.rmSync(ledger, { recursive: true, force: true });
+			ours.push(measure(cli, ['daily', '--json', '--tz', 'UTC'], env));
+			peer.push(measure(ccusage, ['claude', 'daily', '--json', '--offline', '-z', 'UTC'], env));
+		}
+		const ourTotals = (JSON.parse(ours[0]!.stdout) as { totals: Totals & { requests: number } }).totals;
+		const peerTotals = (JSON.parse(peer[0]!.stdout) as { totals: Totals }).totals;
+		const sameTokens = (['inputTokens', 'outputTokens', 'cacheReadTokens', 'totalTokens'] as const).every((field) => ourTotals[field] === peerTotals[field]);
+		const line = (tool: string, runs: readonly Measurement[], verdict: string): string => {
+			const seconds = median(runs.map((run) => run.seconds));
+			const rss = median(runs.map((run) => run.rssMB));
+			return `${gigabytes} GB, ${truth.files} files, ${truth.requests} requests: ${tool.padEnd(36)} ${seconds.toFixed(2)} s (${(truth.bytes / 1e6 / seconds).toFixed(0)} MB/s), peak RSS ${rss.toFixed(0)} MB (${((rss * 2 ** 20) / truth.requests).toFixed(0)} B per request), ${verdict}`;
+		};
+		console.log(line('token-ledger daily, cold', ours, ourTotals.requests === truth.requests ? 'requests exact' : `requests WRONG (${ourTotals.requests})`));
+		console.log(line(`ccusage ${peerVersion} claude daily --offline`, peer, sameTokens ? 'same tokens as ours' : 'tokens DIFFER from ours'));
 		fs.rmSync(home, { recursive: true, force: true });
 	}
 }
