@@ -468,11 +468,36 @@ export class DedupeIndex {
 
 	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
 	eventAt(row: number): UsageEvent {
+		// Spelled out rather than spread from `usageAt`: a spread object is several times slower to
+		// build and to read, and views build thousands.
+		const t = row * tokensPerRow;
+		const r = row * refsPerRow;
+		const flags = this.flags[row]!;
+		const cost = this.reportedCost[row]!;
+		const credits = this.reportedCredits[row]!;
+		const strings = this.strings;
 		return {
-			...this.usageAt(row),
+			source: strings[this.refs[r + refSource]!] as SourceId,
 			key: this.keyAt(row),
 			messageId: this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!),
-			file: this.strings[this.refs[row * refsPerRow + refFile]!]!,
+			timestamp: this.timestamp[row]!,
+			model: strings[this.refs[r + refModel]!]!,
+			sessionId: strings[this.refs[r + refSession]!]!,
+			project: strings[this.refs[r + refProject]!]!,
+			branch: strings[this.refs[r + refBranch]!]!,
+			sidechain: (flags & flagSidechain) !== 0,
+			hasSpeed: (flags & flagSpeed) !== 0,
+			estimated: (flags & flagEstimated) !== 0,
+			file: strings[this.refs[r + refFile]!]!,
+			reportedCostUSD: Number.isNaN(cost) ? null : cost,
+			reportedCredits: Number.isNaN(credits) ? null : credits,
+			modelInferred: (flags & flagModelInferred) !== 0,
+			inputTokens: this.tokens[t]!,
+			outputTokens: this.tokens[t + 1]!,
+			cacheWrite5mTokens: this.tokens[t + 2]!,
+			cacheWrite1hTokens: this.tokens[t + 3]!,
+			cacheReadTokens: this.tokens[t + 4]!,
+			reasoningTokens: this.tokens[t + 5]!,
 		};
 	}
 
