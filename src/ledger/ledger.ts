@@ -220,6 +220,8 @@ export class Ledger {
 			this.index = new DedupeIndex();
 			this.snapshotOffset = 0;
 		}
+		// Room for them at once: a log decoded whole (no snapshot yet) would otherwise grow every column many times.
+		if (events.length > 0) this.index.reserveMore(events.length, events.length * 64);
 		for (const event of events) this.index.add(event);
 	}
 
