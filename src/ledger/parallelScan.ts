@@ -68,7 +68,12 @@ export interface ScanWorkerData {
 
 type ScanReply = { readonly ok: true; readonly outcome: ScanOutcome } | { readonly ok: false; readonly message: string };
 
-export const defaultParallelMinBytes = 32 * 1024 * 1024;
+/**
+ * A helper costs a fixed ~0.15 s (its thread starting, its rows merged, waiting for the slower side):
+ * on this project's benchmark machine one thread read 100 MB in 0.32 s against 0.42 s with a helper,
+ * and 500 MB in 0.89 s against 0.76 s; the two meet near 280 MB.
+ */
+export const defaultParallelMinBytes = 256 * 1024 * 1024;
 
 /** Enough time for a slow disk; past it the ledger reads the files itself. */
 const timeoutMs = 120_000;
