@@ -60,6 +60,49 @@ export function saveCursorState(file: string, state: CursorState): void {
 	fs.renameSync(temporary, file);
 }
 
+/**
+ * `cursors.json`, kept in memory between refreshes and read again only when another process has
+ * replaced it (its inode, size or times differ from when this process last read or wrote it). A long
+ * history's cursors are megabytes of JSON: parsing them on every refresh cost more than the refresh.
+ */
+export class CursorStore {
+	private cached: CursorState | undefined;
+	private stamp = '';
+
+	constructor(readonly file: string) {}
+
+	/** The state on disk; the same object as last time when nobody else has written since. */
+	load(): CursorState {
+		const stamp = stampOf(this.file);
+		if (this.cached === undefined || stamp === '' || stamp !== this.stamp) {
+			// Stamped before reading: a file replaced in between is read again next time.
+			this.stamp = stamp;
+			this.cached = loadCursorState(this.file);
+		}
+		return this.cached;
+	}
+
+	save(state: CursorState): void {
+		saveCursorState(this.file, state);
+		this.cached = state;
+		this.stamp = stampOf(this.file);
+	}
+
+	/** Reads the file next time (after a failure left the state in memory unlike the file). */
+	forget(): void {
+		this.cached = undefined;
+	}
+}
+
+function stampOf(file: string): string {
+	try {
+		const stat = fs.statSync(file);
+		return `${stat.ino}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}`;
+	} catch {
+		return '';
+	}
+}
+
 /** FNV-1a, 32 bits: enough to notice a rewritten file head next to the size and identity checks. */
 export function hashBytes(bytes: Uint8Array): string {
 	let hash = 0x811c9dc5;

@@ -8,7 +8,7 @@ import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
-import { hashBytes, loadCursorState, saveCursorState } from './cursorState';
+import { CursorStore, hashBytes } from './cursorState';
 import type { PreparedLines } from './eventCodec';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
@@ -95,7 +95,7 @@ const snapshotAfterShare = 0.05;
 export class Ledger {
 	readonly home: string;
 	private log: EventLog;
-	private readonly cursorsFile: string;
+	private readonly cursorStore: CursorStore;
 	private readonly lock: FileLock;
 	private readonly snapshotFile: string;
 	private index = new DedupeIndex();
@@ -110,7 +110,7 @@ export class Ledger {
 		this.home = options.home;
 		fs.mkdirSync(this.home, { recursive: true });
 		this.log = new EventLog(path.join(this.home, 'events.jsonl'));
-		this.cursorsFile = path.join(this.home, 'cursors.json');
+		this.cursorStore = new CursorStore(path.join(this.home, 'cursors.json'));
 		this.lock = new FileLock(path.join(this.home, 'ingest.lock'));
 		this.snapshotFile = path.join(this.home, 'index.snapshot');
 	}
@@ -120,12 +120,12 @@ export class Ledger {
 		const started = Date.now();
 		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
 			this.syncFromLog();
-			this.cursors = loadCursorState(this.cursorsFile);
+			this.cursors = this.cursorStore.load();
 			return { ...emptyStats(), durationMs: Date.now() - started, ingested: false };
 		}
 		try {
 			this.syncFromLog();
-			this.cursors = loadCursorState(this.cursorsFile);
+			this.cursors = this.cursorStore.load();
 			const stats = this.ingest(this.cursors);
 			this.saveSnapshotIfDue();
 			return { ...stats, durationMs: Date.now() - started, ingested: true };
@@ -159,7 +159,7 @@ export class Ledger {
 			const cursors: CursorState = { version: 1, files: {} };
 			const stats = this.ingest(cursors, { write: false });
 			this.log.replaceWith(this.index.all());
-			saveCursorState(this.cursorsFile, cursors);
+			this.cursorStore.save(cursors);
 			this.cursors = cursors;
 			this.syncFromLog();
 			this.snapshotOffset = 0;
@@ -227,6 +227,7 @@ export class Ledger {
 
 	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */
 	private forgetMemory(): void {
+		this.cursorStore.forget();
 		this.index = new DedupeIndex();
 		this.log = new EventLog(this.log.file);
 		this.snapshotTried = false;
@@ -300,7 +301,7 @@ export class Ledger {
 			if (options.write) {
 				this.log.appendRows(this.index, [...rows]);
 				if (changedCursors && (last || flushedAt - cursorsSavedAt >= cursorsEveryMs)) {
-					saveCursorState(this.cursorsFile, cursors);
+					this.cursorStore.save(cursors);
 					changedCursors = false;
 					cursorsSavedAt = flushedAt;
 				}
