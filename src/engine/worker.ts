@@ -67,7 +67,7 @@ parentPort!.on('message', (message: ToWorker) => {
 		}
 		case 'refresh':
 			answer(message.id, ({ ledger, settings }) => {
-				const stats = message.rebuild ? ledger.rebuild() : ledger.refresh();
+				const stats = message.rebuild ? ledger.rebuild() : ledger.refresh(message.changed);
 				const options = reportOptions(settings);
 				const now = Date.now();
 				const recent = ledger.counted(capViewRange(now, options));

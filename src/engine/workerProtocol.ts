@@ -14,7 +14,8 @@ export type ToWorker =
 			readonly home: string;
 			readonly editor: EditorContext;
 	  }
-	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean }
+	/** `changed`: the files known to have changed, when only those need a look (see `Ledger.refresh`). */
+	| { readonly type: 'refresh'; readonly id: number; readonly rebuild: boolean; readonly changed?: readonly string[] }
 	| { readonly type: 'sources'; readonly id: number }
 	/** The weekly cost dashboard for the week that contains `week` (null: the current week). */
 	| { readonly type: 'dashboard'; readonly id: number; readonly week: DateKey | null };

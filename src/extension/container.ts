@@ -61,7 +61,7 @@ export class Container implements vscode.Disposable {
 		this.config = readConfiguration();
 		this.client = this.register(new LedgerClient(context.extensionPath, this.logger));
 		this.client.configure(this.config.raw, this.editorContext());
-		this.watcher = this.register(new UsageWatcher(() => void this.refresh(), this.logger));
+		this.watcher = this.register(new UsageWatcher((changed) => void this.refresh(changed), this.logger));
 		this.register(this.client.onSnapshot((snapshot) => this.onSnapshot(snapshot)));
 
 		this.register(registerShowTodayCommand(() => this.client.refresh()));
@@ -100,8 +100,9 @@ export class Container implements vscode.Disposable {
 		return this.config.errors;
 	}
 
-	refresh(): Promise<Snapshot | undefined> {
-		return this.client.refresh().catch((error: unknown) => {
+	/** `changed`: the files a watcher saw change, when only those need a look. */
+	refresh(changed?: readonly string[]): Promise<Snapshot | undefined> {
+		return this.client.refresh(changed).catch((error: unknown) => {
 			this.logger.error('Reading usage records failed', error);
 			return undefined;
 		});

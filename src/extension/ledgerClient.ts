@@ -10,7 +10,8 @@ import type { Logger } from './logger';
 
 /**
  * The extension host's handle on the ledger worker. Refresh requests that arrive while one is
- * running are folded into a single follow-up, so a burst of file events costs at most two passes.
+ * running are folded into a single follow-up (the files they name put together), so a burst of file
+ * events costs at most two passes.
  */
 export class LedgerClient implements vscode.Disposable {
 	private readonly worker: Worker;
@@ -18,6 +19,8 @@ export class LedgerClient implements vscode.Disposable {
 	private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 	private running: Promise<Snapshot> | undefined;
 	private queued: Promise<Snapshot> | undefined;
+	/** The files the follow-up is to look at; undefined: every file. */
+	private queuedChanged: Set<string> | undefined;
 	private readonly snapshotEmitter = new vscode.EventEmitter<Snapshot>();
 	/** Fires after every successful refresh. */
 	readonly onSnapshot = this.snapshotEmitter.event;
@@ -57,25 +60,36 @@ export class LedgerClient implements vscode.Disposable {
 		return reply.dashboard;
 	}
 
-	/** Ingests new records and answers with today's totals. */
-	refresh(): Promise<Snapshot> {
+	/**
+	 * Ingests new records and answers with today's totals. `changed`: only these files changed (a
+	 * watcher's events); without it the worker looks at every file.
+	 */
+	refresh(changed?: readonly string[]): Promise<Snapshot> {
 		if (this.running === undefined) {
-			this.running = this.requestSnapshot(false).finally(() => {
+			this.running = this.requestSnapshot(false, changed).finally(() => {
 				this.running = undefined;
 			});
 			return this.running;
 		}
-		this.queued ??= this.running
-			.catch(() => undefined)
-			.then(() => {
-				this.queued = undefined;
-				return this.refresh();
-			});
+		if (this.queued === undefined) {
+			this.queuedChanged = changed === undefined ? undefined : new Set(changed);
+			this.queued = this.running
+				.catch(() => undefined)
+				.then(() => {
+					const next = this.queuedChanged;
+					this.queued = undefined;
+					this.queuedChanged = undefined;
+					return this.refresh(next === undefined ? undefined : [...next]);
+				});
+		} else if (this.queuedChanged !== undefined) {
+			if (changed === undefined) this.queuedChanged = undefined;
+			else for (const file of changed) this.queuedChanged.add(file);
+		}
 		return this.queued;
 	}
 
 	rebuild(): Promise<Snapshot> {
-		return (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.requestSnapshot(true));
+		return (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.requestSnapshot(true, undefined));
 	}
 
 	dispose(): void {
@@ -84,8 +98,8 @@ export class LedgerClient implements vscode.Disposable {
 		void this.worker.terminate();
 	}
 
-	private async requestSnapshot(rebuild: boolean): Promise<Snapshot> {
-		const reply = await this.request((id) => ({ type: 'refresh', id, rebuild }));
+	private async requestSnapshot(rebuild: boolean, changed: readonly string[] | undefined): Promise<Snapshot> {
+		const reply = await this.request((id) => ({ type: 'refresh', id, rebuild, ...(changed === undefined ? {} : { changed }) }));
 		if (reply.type !== 'snapshot') throw new Error(`Unexpected reply ${reply.type}`);
 		return reply.snapshot;
 	}

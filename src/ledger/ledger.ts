@@ -105,6 +105,8 @@ export class Ledger {
 	private snapshotTried = false;
 	private fromSnapshot = false;
 	private readonly lineReader = new LineFileReader();
+	/** Which source listed each file at the last full listing (a refresh of named files reads them with it). */
+	private readonly listedSources = new Map<string, number>();
 
 	constructor(private readonly options: LedgerOptions) {
 		this.home = options.home;
@@ -115,8 +117,13 @@ export class Ledger {
 		this.snapshotFile = path.join(this.home, 'index.snapshot');
 	}
 
-	/** Reads what other processes stored, then ingests new source bytes. */
-	refresh(): RefreshStats {
+	/**
+	 * Reads what other processes stored, then ingests new source bytes. `changed`, when given, names
+	 * the files known to have changed (from file watching): only those are looked at, so a refresh
+	 * while an assistant writes costs the same however many files the history has. A name this ledger
+	 * has not read before (a new file) makes it list every source, as it does without `changed`.
+	 */
+	refresh(changed?: readonly string[]): RefreshStats {
 		const started = Date.now();
 		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
 			this.syncFromLog();
@@ -126,7 +133,7 @@ export class Ledger {
 		try {
 			this.syncFromLog();
 			this.cursors = this.cursorStore.load();
-			const stats = this.ingest(this.cursors);
+			const stats = this.ingest(this.cursors, { write: true, changed });
 			this.saveSnapshotIfDue();
 			return { ...stats, durationMs: Date.now() - started, ingested: true };
 		} finally {
@@ -261,7 +268,7 @@ export class Ledger {
 		}
 	}
 
-	private ingest(cursors: CursorState, options: { write: boolean } = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingest(cursors: CursorState, options: IngestOptions = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		try {
 			return this.ingestUnguarded(cursors, options);
 		} catch (error) {
@@ -271,7 +278,7 @@ export class Ledger {
 		}
 	}
 
-	private ingestUnguarded(cursors: CursorState, options: { write: boolean }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingestUnguarded(cursors: CursorState, options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		let filesRead = 0;
 		let filesReset = 0;
 		let bytesRead = 0;
@@ -316,7 +323,7 @@ export class Ledger {
 			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush(false);
 		};
 
-		const { due, listed } = this.filesDue(cursors);
+		const { due, listed, complete } = this.filesDue(cursors, options.changed);
 		const background = this.startBackgroundScan(due, options.write);
 		const helped = new Set(background?.tasks.map((task) => task.file));
 		reserveFor(this.index, due.filter((item) => !helped.has(item.file)).reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
@@ -390,7 +397,7 @@ export class Ledger {
 			}
 		}
 		this.lineReader.release();
-		for (const file of Object.keys(cursors.files)) {
+		for (const file of complete ? Object.keys(cursors.files) : []) {
 			if (!listed.has(file)) {
 				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
 				changedCursors = true;
@@ -400,33 +407,48 @@ export class Ledger {
 		return { filesSeen: listed.size, filesRead, filesReset, bytesRead, eventsStored, malformedLines, filesReadByHelper };
 	}
 
-	/** Every source file that exists, and those of them with something to read. */
-	private filesDue(cursors: CursorState): { due: DueFile[]; listed: Set<string> } {
+	/**
+	 * Every source file that exists, and those of them with something to read (`complete`); or, given
+	 * the files that changed and all of them known from an earlier listing, only those of them.
+	 */
+	private filesDue(cursors: CursorState, changed: readonly string[] | undefined): { due: DueFile[]; listed: Set<string>; complete: boolean } {
 		const listed = new Set<string>();
 		const due: DueFile[] = [];
+		const consider = (source: LogSource, sourceIndex: number, file: string): void => {
+			if (listed.has(file)) return;
+			listed.add(file);
+			let stat: fs.Stats;
+			try {
+				stat = fs.statSync(file);
+			} catch {
+				return; // deleted between listing and reading
+			}
+			const previous = cursors.files[file];
+			const signature = changeSignature(file, stat, source.reader.kind);
+			if (previous !== undefined && previous.signature === signature) {
+				return;
+			}
+			// A database the tool writes all the time (Cursor's UI state) is read at most so often.
+			if (source.reader.kind === 'database' && previous !== undefined && Date.now() - (previous.readAt ?? 0) < (this.options.databaseIntervalMs ?? 0)) {
+				return;
+			}
+			due.push({ source, sourceIndex, file, stat, previous, signature });
+		};
+		if (changed !== undefined && changed.every((file) => this.listedSources.has(file) && cursors.files[file] !== undefined)) {
+			for (const file of changed) {
+				const sourceIndex = this.listedSources.get(file)!;
+				consider(this.options.sources[sourceIndex]!, sourceIndex, file);
+			}
+			return { due, listed, complete: false };
+		}
+		this.listedSources.clear();
 		this.options.sources.forEach((source, sourceIndex) => {
 			for (const file of source.listFiles()) {
-				if (listed.has(file)) continue;
-				listed.add(file);
-				let stat: fs.Stats;
-				try {
-					stat = fs.statSync(file);
-				} catch {
-					continue; // deleted between listing and reading
-				}
-				const previous = cursors.files[file];
-				const signature = changeSignature(file, stat, source.reader.kind);
-				if (previous !== undefined && previous.signature === signature) {
-					continue;
-				}
-				// A database the tool writes all the time (Cursor's UI state) is read at most so often.
-				if (source.reader.kind === 'database' && previous !== undefined && Date.now() - (previous.readAt ?? 0) < (this.options.databaseIntervalMs ?? 0)) {
-					continue;
-				}
-				due.push({ source, sourceIndex, file, stat, previous, signature });
+				if (!this.listedSources.has(file)) this.listedSources.set(file, sourceIndex);
+				consider(source, sourceIndex, file);
 			}
 		});
-		return { due, listed };
+		return { due, listed, complete: true };
 	}
 
 	/**
@@ -474,6 +496,13 @@ export class Ledger {
 /** No prepared lines: only the definitions of a block of string numbers. */
 function emptyLines(firstId: number): PreparedLines {
 	return { strings: [], firstId, lines: new Uint8Array(0), lineEnds: new Uint32Array(0) };
+}
+
+interface IngestOptions {
+	/** False for a rebuild, which writes the whole log at the end. */
+	readonly write: boolean;
+	/** Only these files changed (see `refresh`). */
+	readonly changed?: readonly string[] | undefined;
 }
 
 /** A source file with something to read. */

@@ -45,6 +45,34 @@ const newLine = (id: string, input: number, output: number): string =>
 	})}\n`;
 
 describe('Ledger', () => {
+	it('looks only at the files named as changed when it knows them all, and lists every file otherwise', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		assert.equal(ledger.refresh().filesSeen, 4);
+		const known = path.join(claudeDir, 'projects/-home-dev-acme-api/sess-b.jsonl');
+		fs.appendFileSync(known, newLine('W1', 7, 9));
+		const named = ledger.refresh([known]);
+		assert.deepEqual([named.filesSeen, named.filesRead], [1, 1]);
+		assertFixtureTotals(ledger, { inputTokens: 7, outputTokens: 9, requests: 1 });
+
+		// A file it has never read: every source is listed, as without names.
+		const fresh = path.join(claudeDir, 'projects/-home-dev-web/sess-new.jsonl');
+		fs.writeFileSync(fresh, newLine('W2', 1, 2));
+		const listed = ledger.refresh([fresh]);
+		assert.deepEqual([listed.filesSeen, listed.filesRead], [5, 1]);
+		assertFixtureTotals(ledger, { inputTokens: 8, outputTokens: 11, requests: 2 });
+
+		// A named file that is gone keeps its cursor (and its events) until a full look drops the cursor.
+		fs.rmSync(fresh);
+		assert.equal(ledger.refresh([fresh]).filesSeen, 1);
+		assert.equal(ledger.refresh().filesSeen, 4);
+		assertFixtureTotals(ledger, { inputTokens: 8, outputTokens: 11, requests: 2 });
+		// What it read by name is in the ledger like anything else: a new process agrees.
+		const reopened = open(home, ledgerDir);
+		assert.equal(reopened.refresh().filesRead, 0);
+		assertFixtureTotals(reopened, { inputTokens: 8, outputTokens: 11, requests: 2 });
+	});
+
 	it('counts the Claude fixtures exactly', () => {
 		const { home, ledgerDir } = claudeHome();
 		const ledger = open(home, ledgerDir);

@@ -81,6 +81,12 @@ describe('Token Ledger in a real VS Code', () => {
 		const cli = await cliToday();
 		assert.equal(cli.requests, before + 1);
 		assert.equal(ledger.statusBarText, `$(pulse) ${formatUSD(cli.costUSD)}`);
+
+		// The file is known now: the next line is read by a refresh of the files the watcher named.
+		fs.appendFileSync(file, assistantLine({ messageId: `msg_live_${Date.now()}_2`, timestamp: Date.now(), inputTokens: 1000, outputTokens: 5000 }));
+		const second = await waitFor('the second new request in the status bar', () => (ledger.lastSnapshot!.today.requests === before + 2 ? ledger.lastSnapshot! : undefined), 2_000);
+		console.log(`next line visible after ${second.ms} ms (that refresh looked at ${second.value.stats.filesSeen} file(s))`);
+		assert.equal((await cliToday()).requests, before + 2);
 	});
 
 	it('reports an invalid setting with a clear message and keeps working', async () => {

@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import type { Logger } from '../../src/extension/logger';
+import { UsageWatcher } from '../../src/extension/usageWatcher';
+import { tempDir } from './helpers';
+
+const quietLogger = { debug: () => undefined, warn: () => undefined } as unknown as Logger;
+
+/** Calls the watcher makes, collected; `next` waits for the next one. */
+function recorder(): { onChange: (changed: readonly string[] | undefined) => void; next: (timeoutMs: number) => Promise<readonly string[] | undefined> } {
+	const calls: Array<readonly string[] | undefined> = [];
+	let wake: (() => void) | undefined;
+	return {
+		onChange: (changed) => {
+			calls.push(changed);
+			wake?.();
+		},
+		next: async (timeoutMs) => {
+			const deadline = Date.now() + timeoutMs;
+			while (calls.length === 0) {
+				if (Date.now() > deadline) throw new Error('no change reported');
+				await new Promise<void>((resolve) => {
+					wake = resolve;
+					setTimeout(resolve, 50);
+				});
+			}
+			return calls.shift();
+		},
+	};
+}
+
+describe('Usage watcher', () => {
+	it('names the files that changed, debounced into one call, and asks for a full look when it polls', async () => {
+		const root = tempDir();
+		const project = path.join(root, 'projects', 'p');
+		fs.mkdirSync(project, { recursive: true });
+		const first = path.join(project, 'a.jsonl');
+		const second = path.join(project, 'b.jsonl');
+		fs.writeFileSync(first, '');
+		fs.writeFileSync(second, '');
+		const calls = recorder();
+		const watcher = new UsageWatcher(calls.onChange, quietLogger, 100);
+		try {
+			watcher.watch([root], 3600);
+			await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is set up
+			fs.appendFileSync(first, 'x\n');
+			fs.appendFileSync(second, 'y\n');
+			fs.appendFileSync(first, 'z\n');
+			const named = await calls.next(3_000);
+			assert.deepEqual([...(named ?? ['(all)'])].sort(), [first, second]);
+
+			// The poll asks for a look at every file.
+			watcher.watch([root], 1);
+			assert.equal(await calls.next(3_000), undefined);
+		} finally {
+			watcher.dispose();
+		}
+	});
+});
