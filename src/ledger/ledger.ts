@@ -105,6 +105,9 @@ export class Ledger {
 	private snapshotTried = false;
 	private fromSnapshot = false;
 	private readonly lineReader = new LineFileReader();
+	/** Cursors this process advanced and has not saved yet (see `flush` in `ingestUnguarded`). */
+	private cursorsUnsaved = false;
+	private cursorsSavedAt = 0;
 	/** Which source listed each file at the last full listing (a refresh of named files reads them with it). */
 	private readonly listedSources = new Map<string, number>();
 
@@ -167,6 +170,7 @@ export class Ledger {
 			const stats = this.ingest(cursors, { write: false });
 			this.log.replaceWith(this.index.all());
 			this.cursorStore.save(cursors);
+			this.cursorsUnsaved = false;
 			this.cursors = cursors;
 			this.syncFromLog();
 			this.snapshotOffset = 0;
@@ -235,6 +239,7 @@ export class Ledger {
 	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */
 	private forgetMemory(): void {
 		this.cursorStore.forget();
+		this.cursorsUnsaved = false;
 		this.index = new DedupeIndex();
 		this.log = new EventLog(this.log.file);
 		this.snapshotTried = false;
@@ -285,7 +290,6 @@ export class Ledger {
 		let malformedLines = 0;
 		let eventsStored = 0;
 		let filesReadByHelper = 0;
-		let changedCursors = false;
 
 		// Each event goes into the index as soon as it is read (its columns hold it; the event object
 		// dies young). The rows that changed are written to the log by `flush`: only the best copy of
@@ -296,10 +300,12 @@ export class Ledger {
 			if (row >= 0) changedRows.add(row);
 		};
 
-		// Stores the rows that changed, then (at most every `cursorsEveryMs`, and at the end) the cursors
-		// that cover them.
+		// Stores the rows that changed, then (at most every `cursorsEveryMs`, and at the end of a look at
+		// every file) the cursors that cover them. A refresh of named files, the editor's hot path while
+		// an assistant writes, leaves its cursors to the next save that is due: rewriting every file's
+		// cursor after each line cost more than the refresh on a long history, and cursors that lag only
+		// cost a re-read of lines the ledger already holds.
 		let flushedAt = Date.now();
-		let cursorsSavedAt = Date.now();
 		const flush = (last: boolean): void => {
 			flushedAt = Date.now();
 			const rows = changedRows;
@@ -307,10 +313,11 @@ export class Ledger {
 			eventsStored += rows.size;
 			if (options.write) {
 				this.log.appendRows(this.index, [...rows]);
-				if (changedCursors && (last || flushedAt - cursorsSavedAt >= cursorsEveryMs)) {
+				const due = flushedAt - this.cursorsSavedAt >= cursorsEveryMs || (last && options.changed === undefined);
+				if (this.cursorsUnsaved && due) {
 					this.cursorStore.save(cursors);
-					changedCursors = false;
-					cursorsSavedAt = flushedAt;
+					this.cursorsUnsaved = false;
+					this.cursorsSavedAt = flushedAt;
 				}
 			}
 		};
@@ -318,7 +325,7 @@ export class Ledger {
 			if (read > 0) filesRead++;
 			bytesRead += read;
 			cursors.files[file] = cursor;
-			changedCursors = true;
+			this.cursorsUnsaved = true;
 			this.lock.touch();
 			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush(false);
 		};
@@ -400,7 +407,7 @@ export class Ledger {
 		for (const file of complete ? Object.keys(cursors.files) : []) {
 			if (!listed.has(file)) {
 				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
-				changedCursors = true;
+				this.cursorsUnsaved = true;
 			}
 		}
 		flush(true);

@@ -54,6 +54,13 @@ describe('Ledger', () => {
 		const named = ledger.refresh([known]);
 		assert.deepEqual([named.filesSeen, named.filesRead], [1, 1]);
 		assertFixtureTotals(ledger, { inputTokens: 7, outputTokens: 9, requests: 1 });
+		// Its cursors may lag on disk for a few seconds: another process then reads the line again,
+		// and counts it once.
+		const other = open(home, ledgerDir);
+		other.refresh();
+		assertFixtureTotals(other, { inputTokens: 7, outputTokens: 9, requests: 1 });
+		ledger.refresh();
+		assertFixtureTotals(ledger, { inputTokens: 7, outputTokens: 9, requests: 1 });
 
 		// A file it has never read: every source is listed, as without names.
 		const fresh = path.join(claudeDir, 'projects/-home-dev-web/sess-new.jsonl');
