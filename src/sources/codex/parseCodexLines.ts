@@ -150,8 +150,13 @@ function envelopeTypeAt(bytes: Buffer, start: number, headEnd: number): number {
 	return startsWithAt(bytes, timestampEnd + 1, headEnd, typeAfterTimestamp) ? timestampEnd + 1 + typeAfterTimestamp.length : -1;
 }
 
+/** Compared in a loop: the needles are a few bytes, and a native compare per check cost more than the check. */
 function startsWithAt(bytes: Buffer, at: number, limit: number, expected: Buffer): boolean {
-	return at + expected.length <= limit && bytes.compare(expected, 0, expected.length, at, at + expected.length) === 0;
+	if (at + expected.length > limit) return false;
+	for (let i = 0; i < expected.length; i++) {
+		if (bytes[at + i] !== expected[i]) return false;
+	}
+	return true;
 }
 
 function containsAny(bytes: Buffer, start: number, end: number, needles: readonly Buffer[]): boolean {
