@@ -302,6 +302,62 @@ export class RowEncoder {
 	}
 }
 
+/**
+ * Where a JSON string's closing quote is, for a string of printable ASCII without escapes; -1 for
+ * anything else (JSON.parse then decides, replacing bytes that are not UTF-8 as it always has).
+ */
+function plainStringEnd(bytes: Uint8Array, at: number, end: number): number {
+	for (; at < end; at++) {
+		const byte = bytes[at]!;
+		if (byte === 0x22) return at;
+		if (byte === 0x5c || byte < 0x20 || byte >= 0x80) return -1;
+	}
+	return -1;
+}
+
+/**
+ * Reads JSON numbers (or null, as NaN) from bytes: `read` says whether one stands at `at`, and leaves
+ * it in `value` and where it ends in `end` (fields, not a result object: a warm start reads hundreds
+ * of thousands). Digits alone are added up here; other numbers go through Number, which reads them as
+ * JSON.parse does.
+ */
+class NumberReader {
+	value = 0;
+	end = 0;
+
+	read(bytes: Uint8Array, at: number, end: number): boolean {
+		if (bytes[at] === 0x6e) {
+			this.value = Number.NaN;
+			this.end = at + 4;
+			return at + 4 <= end && bytes[at + 1] === 0x75 && bytes[at + 2] === 0x6c && bytes[at + 3] === 0x6c;
+		}
+		let value = 0;
+		let plain = true;
+		let stop = at;
+		for (; stop < end; stop++) {
+			const byte = bytes[stop]!;
+			if (byte >= 0x30 && byte <= 0x39) {
+				value = value * 10 + (byte - 0x30);
+			} else if (byte === 0x2d || byte === 0x2b || byte === 0x2e || byte === 0x65 || byte === 0x45) {
+				plain = false;
+			} else {
+				break;
+			}
+		}
+		if (stop === at) return false;
+		this.end = stop;
+		// Up to 15 digits add up exactly; longer ones, and signs, fractions and exponents, are left to Number.
+		if (plain && stop - at <= 15 && (bytes[at] !== 0x30 || stop - at === 1)) {
+			this.value = value;
+			return true;
+		}
+		const text = Buffer.from(bytes.buffer, bytes.byteOffset + at, stop - at).toString('latin1');
+		if (!/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return false;
+		this.value = Number(text);
+		return true;
+	}
+}
+
 /** Where the message id stands in the key, when it is the key's second `:` field. */
 function messageIdInKey(key: string, messageId: string): number | undefined {
 	if (messageId === '' || messageId.includes(':')) return undefined;
@@ -341,6 +397,44 @@ export class EventDecoder {
 	readonly strings: string[] = [];
 	/** Lines that could not be decoded (should stay 0; counted rather than fatal). */
 	damaged = 0;
+	private readonly fields = emptyRowFields();
+	private readonly numbers = new Float64Array(16);
+	private readonly number = new NumberReader();
+	/** The index's number for each log string number (-1: not looked up yet), for `decodeInto`'s index. */
+	private indexIds = new Int32Array(0);
+	private indexIdsOf: DedupeIndex | undefined;
+
+	/**
+	 * Decodes the complete lines `bytes[0, end)` into an index. An event line as this project's
+	 * encoders write it is read from its bytes straight into the index's columns (a warm start decodes
+	 * tens of thousands, and building each as an array, an event and a key string cost several
+	 * microseconds apiece); anything else (string definitions, escaped keys, other spellings) goes
+	 * through JSON.parse as before. Returns how many events it stored or offered.
+	 */
+	decodeInto(bytes: Buffer, end: number, index: DedupeIndex): number {
+		if (this.indexIdsOf !== index) {
+			this.indexIdsOf = index;
+			this.indexIds = new Int32Array(0);
+		}
+		let events = 0;
+		for (let start = 0; start < end; ) {
+			let lineEnd = bytes.indexOf(0x0a, start);
+			if (lineEnd === -1 || lineEnd > end) lineEnd = end;
+			if (lineEnd > start) {
+				if (this.readEventLine(bytes, start, lineEnd, index)) {
+					events++;
+				} else {
+					const event = this.decodeLine(bytes.toString('utf8', start, lineEnd));
+					if (event !== null) {
+						index.add(event);
+						events++;
+					}
+				}
+			}
+			start = lineEnd + 1;
+		}
+		return events;
+	}
 
 	decodeLine(line: string): UsageEvent | null {
 		let row: unknown;
@@ -355,7 +449,7 @@ export class EventDecoder {
 			return null;
 		}
 		if (row[0] === 's' && typeof row[1] === 'number' && typeof row[2] === 'string') {
-			this.strings[row[1]] = row[2];
+			this.define(row[1], row[2]);
 			return null;
 		}
 		if (row[0] !== 'e' || row.length < 18) {
@@ -392,5 +486,96 @@ export class EventDecoder {
 			reportedCredits: (row[18] as number | null | undefined) ?? null,
 			modelInferred: (flags & flagModelInferred) !== 0,
 		};
+	}
+
+	/** Learns what a string number stands for (a definition read, or written by this process). */
+	define(id: number, value: string): void {
+		this.strings[id] = value;
+		if (id < this.indexIds.length) this.indexIds[id] = -1;
+	}
+
+	/** The index's number for a log string number; a number never defined stands for '' (as in `decodeLine`). */
+	private indexId(logId: number, index: DedupeIndex): number {
+		if (logId >= this.indexIds.length) {
+			const grown = new Int32Array(Math.max(64, (logId + 1) * 2)).fill(-1);
+			grown.set(this.indexIds);
+			this.indexIds = grown;
+		}
+		let id = this.indexIds[logId]!;
+		if (id < 0) {
+			id = index.stringNumber(this.strings[logId] ?? '');
+			this.indexIds[logId] = id;
+		}
+		return id;
+	}
+
+	/**
+	 * `["e","key",message,timestamp,source,model,session,project,branch,file,flags,input,output,
+	 * cacheWrite5m,cacheWrite1h,cacheRead,reasoning,cost,credits]` read from its bytes into the index,
+	 * where the line is spelled exactly so (keys and message ids without escapes, plain numbers or
+	 * null, a known source); false, having stored nothing, for any other line.
+	 */
+	private readEventLine(bytes: Buffer, start: number, end: number, index: DedupeIndex): boolean {
+		const f = this.fields;
+		// ["e","
+		if (end - start < 8 || bytes[start] !== 0x5b || bytes[start + 1] !== 0x22 || bytes[start + 2] !== 0x65 || bytes[start + 3] !== 0x22 || bytes[start + 4] !== 0x2c || bytes[start + 5] !== 0x22) {
+			return false;
+		}
+		let at = start + 6;
+		f.keyStart = at;
+		at = plainStringEnd(bytes, at, end);
+		if (at < 0) return false;
+		f.keyLength = at - f.keyStart;
+		at++; // closing quote
+		if (bytes[at++] !== 0x2c) return false;
+		if (bytes[at] === 0x22) {
+			f.messageStart = at + 1;
+			at = plainStringEnd(bytes, at + 1, end);
+			if (at < 0) return false;
+			f.messageLength = at - f.messageStart;
+			at++;
+		} else {
+			// The message id is the key's field that starts this many bytes in (keys are ASCII up to it).
+			const number = this.number;
+			if (!number.read(bytes, at, end) || !Number.isInteger(number.value) || number.value > f.keyLength) return false;
+			at = number.end;
+			f.messageStart = f.keyStart + number.value;
+			let messageEnd = f.messageStart;
+			while (messageEnd < f.keyStart + f.keyLength && bytes[messageEnd] !== 0x3a) messageEnd++;
+			f.messageLength = messageEnd - f.messageStart;
+		}
+		// timestamp, 6 string numbers, flags, 6 token counts, cost, credits (older lines end before the credits).
+		const numbers = this.numbers;
+		for (let i = 0; i < 16; i++) {
+			if (bytes[at] !== 0x2c) {
+				if (i !== 15 || bytes[at] !== 0x5d) return false;
+				numbers[15] = Number.NaN;
+				break;
+			}
+			if (!this.number.read(bytes, at + 1, end)) return false;
+			numbers[i] = this.number.value;
+			at = this.number.end;
+		}
+		if (bytes[at] !== 0x5d || at + 1 !== end) return false;
+		for (let i = 0; i < 14; i++) {
+			if (Number.isNaN(numbers[i])) return false; // only the cost and the credits may be null
+		}
+		f.timestamp = numbers[0]!;
+		for (let i = 0; i < 6; i++) {
+			const logId = numbers[1 + i]!;
+			if (!Number.isInteger(logId) || logId < 0) return false;
+			f.strings[i] = this.indexId(logId, index);
+		}
+		if (!knownSources.has(index.stringAt(f.strings[0]))) return false;
+		const flags = numbers[7]!;
+		f.sidechain = (flags & flagSidechain) !== 0;
+		f.hasSpeed = (flags & flagSpeed) !== 0;
+		f.estimated = (flags & flagEstimated) !== 0;
+		f.modelInferred = (flags & flagModelInferred) !== 0;
+		for (let i = 0; i < 6; i++) f.tokens[i] = numbers[8 + i]!;
+		f.reportedCost = numbers[14]!;
+		f.reportedCredits = numbers[15]!;
+		index.storeFields(bytes, f);
+		return true;
 	}
 }

@@ -17,12 +17,6 @@ export interface LogPosition {
 
 const headBytes = 4096;
 
-export interface ReadResult {
-	/** True when the file was replaced (a rebuild): everything read before is void. */
-	readonly reset: boolean;
-	readonly events: UsageEvent[];
-}
-
 /**
  * The ledger's append-only event file, shared by every process. Readers take only complete lines,
  * so a writer killed mid-append leaves at worst a torn last line, which readers ignore and the next
@@ -75,19 +69,25 @@ export class EventLog {
 		this.restart(position.identity);
 		this.offset = position.offset;
 		position.strings.forEach((value, id) => {
-			this.decoder.strings[id] = value;
+			this.decoder.define(id, value);
 		});
 		return true;
 	}
 
-	readNew(): ReadResult {
+	/**
+	 * Decodes the lines written since the last read into the index `into(reset)` names: a new one when
+	 * the log was replaced or cut (`reset`), so that nothing read from the old file is kept. Returns
+	 * whether it was reset.
+	 */
+	readNew(into: (reset: boolean) => DedupeIndex): boolean {
 		let stat: fs.Stats;
 		try {
 			stat = fs.statSync(this.file);
 		} catch {
 			const reset = this.offset > 0;
 			this.restart('');
-			return { reset, events: [] };
+			into(reset);
+			return reset;
 		}
 		const identity = `${stat.dev}:${stat.ino}`;
 		let reset = false;
@@ -95,17 +95,15 @@ export class EventLog {
 			reset = this.offset > 0 || this.identity !== '';
 			this.restart(identity);
 		}
-		const events: UsageEvent[] = [];
+		const index = into(reset);
 		if (stat.size > this.offset) {
 			const bytes = readRange(this.file, this.offset, stat.size - this.offset);
 			const end = bytes.lastIndexOf(0x0a);
 			if (end >= 0) {
-				const text = bytes.toString('utf8', 0, end);
-				for (const line of text.split('\n')) {
-					if (line === '') continue;
-					const event = this.decoder.decodeLine(line);
-					if (event !== null) events.push(event);
-				}
+				// Room for the rows at once (a ledger line is some 160 bytes, its key about 60): a log decoded
+				// whole, with no snapshot yet, would otherwise grow every column many times.
+				index.reserveMore(Math.ceil(end / 128), Math.ceil(end / 2));
+				this.decoder.decodeInto(bytes, end, index);
 				this.offset += end + 1;
 			}
 		}
@@ -113,7 +111,7 @@ export class EventLog {
 		for (; this.adopted < strings.length; this.adopted++) {
 			this.encoder.adoptOne(strings[this.adopted]!, this.adopted);
 		}
-		return { reset, events };
+		return reset;
 	}
 
 	/**
@@ -141,7 +139,7 @@ export class EventLog {
 		}
 		const { bytes, defined } = this.rowEncoder.encode(index, rows);
 		this.writeAtEnd([bytes]);
-		for (const [id, value] of defined) this.decoder.strings[id] = value;
+		for (const [id, value] of defined) this.decoder.define(id, value);
 		this.adopted = this.decoder.strings.length;
 	}
 
@@ -170,7 +168,7 @@ export class EventLog {
 		this.writeAtEnd(runs);
 		for (let i = 0; i < blockSize; i++) {
 			const value = prepared.strings[i] ?? '';
-			this.decoder.strings[prepared.firstId + i] = value;
+			this.decoder.define(prepared.firstId + i, value);
 			this.encoder.adoptOne(value, prepared.firstId + i);
 		}
 		this.adopted = this.decoder.strings.length;

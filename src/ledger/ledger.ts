@@ -226,14 +226,13 @@ export class Ledger {
 			this.snapshotTried = true;
 			this.loadSnapshot();
 		}
-		const { reset, events } = this.log.readNew();
-		if (reset) {
-			this.index = new DedupeIndex();
-			this.snapshotOffset = 0;
-		}
-		// Room for them at once: a log decoded whole (no snapshot yet) would otherwise grow every column many times.
-		if (events.length > 0) this.index.reserveMore(events.length, events.length * 64);
-		for (const event of events) this.index.add(event);
+		this.log.readNew((reset) => {
+			if (reset) {
+				this.index = new DedupeIndex();
+				this.snapshotOffset = 0;
+			}
+			return this.index;
+		});
 	}
 
 	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */

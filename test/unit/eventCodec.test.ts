@@ -71,4 +71,51 @@ describe('Ledger line format', () => {
 		assert.deepEqual(decoder.decodeLine(line(0)), events[0]);
 		assert.deepEqual(decoder.decodeLine(line(1)), events[1]);
 	});
+
+	it('reads event lines from their bytes into an index exactly as JSON.parse reads them', () => {
+		const events = [
+			usageEvent(),
+			usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', sidechain: true, hasSpeed: true, timestamp: 1_777_000_000_123 }),
+			usageEvent({ key: 'claude-code:msg_2:req_3', messageId: 'msg_2', sidechain: true, outputTokens: 5 }),
+			usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 999 }), // a better copy, later
+			usageEvent({ key: 'codex:s1:7', messageId: '', source: 'codex', model: 'gpt-5', reportedCostUSD: 0.1 + 0.2, reportedCredits: 12.5, modelInferred: true, estimated: true }),
+			usageEvent({ key: 'k"quoted\\and\u0002control', messageId: 'm\tx' }), // escapes: the JSON.parse path
+			usageEvent({ key: 'claude-code:at:/home/dév/ñ 😀.jsonl:12', messageId: '', file: '/home/dév/ñ 😀.jsonl' }), // not ASCII
+			usageEvent({ key: 'src:a:b:c', messageId: 'a:b' }),
+			usageEvent({ key: 'src:mm:r', messageId: 'm' }),
+			usageEvent({ key: 'src:m', messageId: 'm', source: 'codex' }),
+			usageEvent({ key: 'big', cacheReadTokens: 2 ** 53 - 1, inputTokens: 1e15 + 7, outputTokens: 0.5, reasoningTokens: 1e21, timestamp: 0 }),
+		];
+		const text = new EventEncoder().encode(events);
+		// Lines another writer might leave: no credits (older lines), a damaged line, an unknown source,
+		// a string number never defined, spaces, a number JSON does not allow.
+		const extra = [
+			'["e","claude-code:msg_9:req_9",12,1777000000000,0,1,2,3,4,5,0,1,2,3,4,5,0,null]',
+			'["e","claude-code:msg_8:req_8",12,1777000000000,0,1,2,3,4,5',
+			'["e","x:1",2,1777000000000,999,1,2,3,4,5,0,1,2,3,4,5,0,null,null]',
+			'["e","claude-code:msg_7:req_7",12,1777000000000,0,998,2,3,4,5,0,1,2,3,4,5,0,null,null]',
+			'["e", "claude-code:msg_6:req_6",12,1777000000000,0,1,2,3,4,5,0,1,2,3,4,5,0,null,null]',
+			'["e","claude-code:msg_5:req_5",12,1777000000000,0,1,2,3,4,5,0,01,2,3,4,5,0,null,null]',
+			'["e","claude-code:msg_4:req_4",12,1777000000000,0,1,2,3,4,5,0,-1,2.5e3,3,4,5,0,-0.25,1e-7]',
+		].join('\n');
+		const bytes = Buffer.from(`${text}${extra}\n`, 'utf8');
+
+		const viaJson = new DedupeIndex();
+		const jsonDecoder = new EventDecoder();
+		for (const line of bytes.toString('utf8').split('\n')) {
+			if (line === '') continue;
+			const event = jsonDecoder.decodeLine(line);
+			if (event !== null) viaJson.add(event);
+		}
+		const viaBytes = new DedupeIndex();
+		const byteDecoder = new EventDecoder();
+		byteDecoder.decodeInto(bytes, bytes.length - 1, viaBytes);
+
+		assert.deepEqual(viaBytes.all(), viaJson.all());
+		assert.deepEqual(viaBytes.counted(), viaJson.counted());
+		assert.equal(byteDecoder.damaged, jsonDecoder.damaged);
+		assert.equal(jsonDecoder.damaged, 3, 'the cut line, the unknown source and the leading zero');
+		assert.ok(viaBytes.all().some((event) => event.key === 'claude-code:msg_9:req_9' && event.reportedCredits === null));
+		assert.equal(viaBytes.get('claude-code:msg_2:req_2')?.outputTokens, 999);
+	});
 });

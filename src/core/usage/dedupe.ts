@@ -270,6 +270,45 @@ export class DedupeIndex {
 	}
 
 	/**
+	 * `store` for a copy given as bytes and numbers (a ledger line read without building an event):
+	 * its key and message id are UTF-8 ranges of `bytes`, its strings this index's numbers
+	 * (`stringNumber`). Returns the row it now holds, or -1 when a copy at least as good was there.
+	 */
+	storeFields(bytes: Uint8Array, fields: RowFields): number {
+		const { keyStart, keyLength, messageStart, messageLength } = fields;
+		const hash = hashOf(bytes, keyStart, keyStart + keyLength);
+		const found = this.findKey(bytes, keyStart, keyLength, hash);
+		if (found !== noRow) {
+			if (!isBetterCopy(rankOfFields(fields), this.rankOf(found))) return noRow;
+			this.writeFields(found, fields);
+			return found;
+		}
+		const row = this.newRow(keyLength, hash, messageLength);
+		const start = this.keyStart[row]!;
+		this.text.set(bytes.subarray(keyStart, keyStart + keyLength), start);
+		if (messageLength > 0) {
+			// Where `storeMessageId` would put it: in the key when the key holds it, else after it.
+			let at = indexOfBytes(this.text, start, start + keyLength, bytes, messageLength, messageStart);
+			if (at === noRow) {
+				at = this.textLength;
+				this.text.set(bytes.subarray(messageStart, messageStart + messageLength), at);
+				this.textLength += messageLength;
+			}
+			this.messageStart[row] = at;
+			this.messageLength[row] = messageLength;
+			this.messageHash[row] = hashOf(this.text, this.messageStart[row]!, this.messageStart[row]! + messageLength);
+			this.linkMessage(row);
+		}
+		this.writeFields(row, fields);
+		return row;
+	}
+
+	/** This index's number for a string (numbered when new), for `storeFields`. */
+	stringNumber(value: string): number {
+		return this.stringId(value);
+	}
+
+	/**
 	 * Takes every row of another index (a helper thread's) as if each of its events had been added
 	 * here, without building them as objects; `changed` hears each row of this index that took a copy,
 	 * and the other index's row it took.
@@ -405,6 +444,16 @@ export class DedupeIndex {
 			(event.modelInferred ? flagModelInferred : 0);
 		this.reportedCost[row] = event.reportedCostUSD ?? Number.NaN;
 		this.reportedCredits[row] = event.reportedCredits ?? Number.NaN;
+	}
+
+	private writeFields(row: number, fields: RowFields): void {
+		this.timestamp[row] = fields.timestamp;
+		for (let i = 0; i < tokensPerRow; i++) this.tokens[row * tokensPerRow + i] = fields.tokens[i]!;
+		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = fields.strings[i]!;
+		this.flags[row] =
+			(fields.sidechain ? flagSidechain : 0) | (fields.hasSpeed ? flagSpeed : 0) | (fields.estimated ? flagEstimated : 0) | (fields.modelInferred ? flagModelInferred : 0);
+		this.reportedCost[row] = fields.reportedCost;
+		this.reportedCredits[row] = fields.reportedCredits;
 	}
 
 	private copyRow(other: DedupeIndex, from: number, row: number, stringMap: readonly number[]): void {
@@ -720,6 +769,21 @@ export class DedupeIndex {
 	}
 }
 
+function rankOfFields(fields: RowFields): CopyRank {
+	const [inputTokens, outputTokens, cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens, reasoningTokens] = fields.tokens;
+	return {
+		inputTokens,
+		outputTokens,
+		cacheWrite5mTokens,
+		cacheWrite1hTokens,
+		cacheReadTokens,
+		reasoningTokens,
+		sidechain: fields.sidechain,
+		hasSpeed: fields.hasSpeed,
+		reportedCostUSD: Number.isNaN(fields.reportedCost) ? null : fields.reportedCost,
+	};
+}
+
 /**
  * Open addressing: the row a table points to whose bytes (a range of `text`) equal
  * `bytes[start, start + length)`, or -1. Hashes are compared first; equality is decided on the bytes.
@@ -776,9 +840,9 @@ function equalBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number
 	return true;
 }
 
-function indexOfBytes(haystack: Uint8Array, start: number, end: number, needle: Uint8Array, length: number): number {
+function indexOfBytes(haystack: Uint8Array, start: number, end: number, needle: Uint8Array, length: number, needleStart = 0): number {
 	for (let at = start; at + length <= end; at++) {
-		if (equalBytes(haystack, at, needle, 0, length)) return at;
+		if (equalBytes(haystack, at, needle, needleStart, length)) return at;
 	}
 	return noRow;
 }
