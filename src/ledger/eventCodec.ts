@@ -143,18 +143,14 @@ export class RowEncoder {
 	private length = 0;
 	private readonly fields = emptyRowFields();
 	private readonly refs: number[] = [0, 0, 0, 0, 0, 0];
-	/** Log string number of each of the index's string numbers (-1: not looked up yet). */
-	private logIds = new Int32Array(0);
-	private logIdsOf: DedupeIndex | undefined;
+	/** Log string number of each of the index's string numbers. */
+	private readonly logIds = new NumberMap();
 
 	constructor(private readonly encoder: EventEncoder) {}
 
 	/** `lineEnds`, when given, receives where each row's line ends in `bytes`. */
 	encode(index: DedupeIndex, rows: Iterable<number>, lineEnds?: number[]): EncodedRows {
-		if (this.logIdsOf !== index) {
-			this.logIdsOf = index;
-			this.logIds = new Int32Array(0);
-		}
+		this.logIds.numbersOf(index);
 		this.length = 0;
 		const defined: Array<[number, string]> = [];
 		const fields = this.fields;
@@ -194,12 +190,7 @@ export class RowEncoder {
 
 	/** The log's number for one of the index's strings, defining it (a line before the row) when new. */
 	private logId(index: DedupeIndex, id: number, defined: Array<[number, string]>): number {
-		if (id >= this.logIds.length) {
-			const grown = new Int32Array(Math.max(64, (id + 1) * 2)).fill(-1);
-			grown.set(this.logIds);
-			this.logIds = grown;
-		}
-		let logId = this.logIds[id]!;
+		let logId = this.logIds.get(id);
 		if (logId < 0) {
 			const value = index.stringAt(id);
 			const known = this.encoder.idOf(value);
@@ -212,7 +203,7 @@ export class RowEncoder {
 			} else {
 				logId = known;
 			}
-			this.logIds[id] = logId;
+			this.logIds.set(id, logId);
 		}
 		return logId;
 	}
@@ -358,6 +349,39 @@ class NumberReader {
 	}
 }
 
+/**
+ * One numbering of strings mapped to another (an index's to a log's, or back), filled in as numbers
+ * are looked up; -1 for a number not looked up yet. It belongs to one index: asked about another (a
+ * ledger that started over), it forgets what it knew.
+ */
+class NumberMap {
+	private values = new Int32Array(0);
+	private owner: DedupeIndex | undefined;
+
+	numbersOf(owner: DedupeIndex): void {
+		if (owner === this.owner) return;
+		this.owner = owner;
+		this.values = new Int32Array(0);
+	}
+
+	get(id: number): number {
+		return id < this.values.length ? this.values[id]! : -1;
+	}
+
+	set(id: number, value: number): void {
+		if (id >= this.values.length) {
+			const grown = new Int32Array(Math.max(64, (id + 1) * 2)).fill(-1);
+			grown.set(this.values);
+			this.values = grown;
+		}
+		this.values[id] = value;
+	}
+
+	forget(id: number): void {
+		if (id < this.values.length) this.values[id] = -1;
+	}
+}
+
 /** Where the message id stands in the key, when it is the key's second `:` field. */
 function messageIdInKey(key: string, messageId: string): number | undefined {
 	if (messageId === '' || messageId.includes(':')) return undefined;
@@ -400,9 +424,8 @@ export class EventDecoder {
 	private readonly fields = emptyRowFields();
 	private readonly numbers = new Float64Array(16);
 	private readonly number = new NumberReader();
-	/** The index's number for each log string number (-1: not looked up yet), for `decodeInto`'s index. */
-	private indexIds = new Int32Array(0);
-	private indexIdsOf: DedupeIndex | undefined;
+	/** The index's number for each log string number, for `decodeInto`'s index. */
+	private readonly indexIds = new NumberMap();
 
 	/**
 	 * Decodes the complete lines `bytes[0, end)` into an index. An event line as this project's
@@ -412,10 +435,7 @@ export class EventDecoder {
 	 * through JSON.parse as before. Returns how many events it stored or offered.
 	 */
 	decodeInto(bytes: Buffer, end: number, index: DedupeIndex): number {
-		if (this.indexIdsOf !== index) {
-			this.indexIdsOf = index;
-			this.indexIds = new Int32Array(0);
-		}
+		this.indexIds.numbersOf(index);
 		let events = 0;
 		for (let start = 0; start < end; ) {
 			let lineEnd = bytes.indexOf(0x0a, start);
@@ -491,20 +511,15 @@ export class EventDecoder {
 	/** Learns what a string number stands for (a definition read, or written by this process). */
 	define(id: number, value: string): void {
 		this.strings[id] = value;
-		if (id < this.indexIds.length) this.indexIds[id] = -1;
+		this.indexIds.forget(id);
 	}
 
 	/** The index's number for a log string number; a number never defined stands for '' (as in `decodeLine`). */
 	private indexId(logId: number, index: DedupeIndex): number {
-		if (logId >= this.indexIds.length) {
-			const grown = new Int32Array(Math.max(64, (logId + 1) * 2)).fill(-1);
-			grown.set(this.indexIds);
-			this.indexIds = grown;
-		}
-		let id = this.indexIds[logId]!;
+		let id = this.indexIds.get(logId);
 		if (id < 0) {
 			id = index.stringNumber(this.strings[logId] ?? '');
-			this.indexIds[logId] = id;
+			this.indexIds.set(logId, id);
 		}
 		return id;
 	}
