@@ -7,20 +7,17 @@ import type { FromWorker, Snapshot, ToWorker } from '../engine/workerProtocol';
 import type { DashboardSnapshot, DateKey } from '../shared/viewModels';
 import type { EditorContext } from '../sources/registry';
 import type { Logger } from './logger';
+import { RefreshQueue } from './refreshQueue';
 
 /**
  * The extension host's handle on the ledger worker. Refresh requests that arrive while one is
- * running are folded into a single follow-up (the files they name put together), so a burst of file
- * events costs at most two passes.
+ * running are folded into a single follow-up (`RefreshQueue`).
  */
 export class LedgerClient implements vscode.Disposable {
 	private readonly worker: Worker;
 	private nextId = 1;
 	private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
-	private running: Promise<Snapshot> | undefined;
-	private queued: Promise<Snapshot> | undefined;
-	/** The files the follow-up is to look at; undefined: every file. */
-	private queuedChanged: Set<string> | undefined;
+	private readonly refreshes = new RefreshQueue((changed) => this.requestSnapshot(false, changed));
 	private readonly snapshotEmitter = new vscode.EventEmitter<Snapshot>();
 	/** Fires after every successful refresh. */
 	readonly onSnapshot = this.snapshotEmitter.event;
@@ -65,31 +62,11 @@ export class LedgerClient implements vscode.Disposable {
 	 * watcher's events); without it the worker looks at every file.
 	 */
 	refresh(changed?: readonly string[]): Promise<Snapshot> {
-		if (this.running === undefined) {
-			this.running = this.requestSnapshot(false, changed).finally(() => {
-				this.running = undefined;
-			});
-			return this.running;
-		}
-		if (this.queued === undefined) {
-			this.queuedChanged = changed === undefined ? undefined : new Set(changed);
-			this.queued = this.running
-				.catch(() => undefined)
-				.then(() => {
-					const next = this.queuedChanged;
-					this.queued = undefined;
-					this.queuedChanged = undefined;
-					return this.refresh(next === undefined ? undefined : [...next]);
-				});
-		} else if (this.queuedChanged !== undefined) {
-			if (changed === undefined) this.queuedChanged = undefined;
-			else for (const file of changed) this.queuedChanged.add(file);
-		}
-		return this.queued;
+		return this.refreshes.request(changed);
 	}
 
 	rebuild(): Promise<Snapshot> {
-		return (this.running ?? Promise.resolve()).catch(() => undefined).then(() => this.requestSnapshot(true, undefined));
+		return this.refreshes.settled().then(() => this.requestSnapshot(true, undefined));
 	}
 
 	dispose(): void {
