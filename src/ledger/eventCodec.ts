@@ -432,28 +432,19 @@ export class EventDecoder {
 	 * encoders write it is read from its bytes straight into the index's columns (a warm start decodes
 	 * tens of thousands, and building each as an array, an event and a key string cost several
 	 * microseconds apiece); anything else (string definitions, escaped keys, other spellings) goes
-	 * through JSON.parse as before. Returns how many events it stored or offered.
+	 * through JSON.parse as before.
 	 */
-	decodeInto(bytes: Buffer, end: number, index: DedupeIndex): number {
+	decodeInto(bytes: Buffer, end: number, index: DedupeIndex): void {
 		this.indexIds.numbersOf(index);
-		let events = 0;
 		for (let start = 0; start < end; ) {
 			let lineEnd = bytes.indexOf(0x0a, start);
 			if (lineEnd === -1 || lineEnd > end) lineEnd = end;
-			if (lineEnd > start) {
-				if (this.readEventLine(bytes, start, lineEnd, index)) {
-					events++;
-				} else {
-					const event = this.decodeLine(bytes.toString('utf8', start, lineEnd));
-					if (event !== null) {
-						index.add(event);
-						events++;
-					}
-				}
+			if (lineEnd > start && !this.readEventLine(bytes, start, lineEnd, index)) {
+				const event = this.decodeLine(bytes.toString('utf8', start, lineEnd));
+				if (event !== null) index.add(event);
 			}
 			start = lineEnd + 1;
 		}
-		return events;
 	}
 
 	decodeLine(line: string): UsageEvent | null {
@@ -514,7 +505,7 @@ export class EventDecoder {
 		this.indexIds.forget(id);
 	}
 
-	/** The index's number for a log string number; a number never defined stands for '' (as in `decodeLine`). */
+	/** The index's number for a log string number (one defined or left as a hole below the last defined). */
 	private indexId(logId: number, index: DedupeIndex): number {
 		let id = this.indexIds.get(logId);
 		if (id < 0) {
@@ -578,7 +569,9 @@ export class EventDecoder {
 		f.timestamp = numbers[0]!;
 		for (let i = 0; i < 6; i++) {
 			const logId = numbers[1 + i]!;
-			if (!Number.isInteger(logId) || logId < 0) return false;
+			// A number never defined (a damaged line, or a writer that died before defining it) is left
+			// to `decodeLine`, which reads it as '' without making room for it.
+			if (!Number.isInteger(logId) || logId < 0 || logId >= this.strings.length) return false;
 			f.strings[i] = this.indexId(logId, index);
 		}
 		if (!knownSources.has(index.stringAt(f.strings[0]))) return false;
