@@ -32,7 +32,7 @@ export interface CursorState {
 
 const emptyState = (): CursorState => ({ version: 1, files: {} });
 
-export function loadCursorState(file: string): CursorState {
+function loadCursorState(file: string): CursorState {
 	let text: string;
 	try {
 		text = fs.readFileSync(file, 'utf8');
@@ -54,7 +54,7 @@ export function loadCursorState(file: string): CursorState {
  * torn by a power cut only cost a re-read (events are deduplicated against the ledger). Syncing
  * it, megabytes for a long history, at every step of a first scan cost more than the scan.
  */
-export function saveCursorState(file: string, state: CursorState): void {
+function saveCursorState(file: string, state: CursorState): void {
 	const temporary = `${file}.${process.pid}.tmp`;
 	fs.writeFileSync(temporary, JSON.stringify(state));
 	fs.renameSync(temporary, file);

@@ -115,24 +115,10 @@ export class EventLog {
 	}
 
 	/**
-	 * Appends events. The caller holds the ledger lock and has just called `readNew`, so this process
-	 * knows every string defined so far and where the last complete line ends.
+	 * Appends rows of an index, written straight from its columns. The caller holds the ledger lock
+	 * and has just called `readNew`, so this process knows every string defined so far and where the
+	 * last complete line ends.
 	 */
-	append(events: readonly UsageEvent[]): void {
-		if (events.length === 0) {
-			return;
-		}
-		const text = this.encoder.encode(events);
-		this.writeAtEnd([Buffer.from(text, 'utf8')]);
-		// Our own string definitions are skipped by the next read (the offset moves past them), yet
-		// other writers will refer to them: teach the decoder now.
-		for (const line of text.split('\n')) {
-			if (line.startsWith('["s",')) this.decoder.decodeLine(line);
-		}
-		this.adopted = this.decoder.strings.length;
-	}
-
-	/** `append` for rows of an index, written straight from its columns. */
 	appendRows(index: DedupeIndex, rows: readonly number[]): void {
 		if (rows.length === 0) {
 			return;

@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seededRandom } from './seededRandom';
-import { DedupeIndex } from '../../src/core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../../src/core/usage/usageEvent';
 import { EventLog } from '../../src/ledger/eventLog';
 
@@ -79,7 +78,5 @@ export function heavyHistory(options: HeavyHistoryOptions): UsageEvent[] {
 /** Writes events into a ledger folder's event log, as earlier scans would have. */
 export function writeLedgerHistory(ledgerDir: string, events: readonly UsageEvent[]): void {
 	fs.mkdirSync(ledgerDir, { recursive: true });
-	const log = new EventLog(path.join(ledgerDir, 'events.jsonl'));
-	log.readNew(() => new DedupeIndex());
-	for (let offset = 0; offset < events.length; offset += 10_000) log.append(events.slice(offset, offset + 10_000));
+	new EventLog(path.join(ledgerDir, 'events.jsonl')).replaceWith(events);
 }

@@ -517,8 +517,22 @@ export class DedupeIndex {
 
 	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
 	eventAt(row: number): UsageEvent {
-		// Spelled out rather than spread from `usageAt`: a spread object is several times slower to
-		// build and to read, and views build thousands.
+		return this.rowObject(row, this.keyAt(row), this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!));
+	}
+
+	/**
+	 * A row's copy as reports read it: the key and message id are not decoded (left empty, and out of
+	 * the type), which a whole-history report would otherwise do for every request.
+	 */
+	private usageAt(row: number): CountedUsage {
+		return this.rowObject(row, '', '');
+	}
+
+	/**
+	 * One object literal for both: a spread or an added property would give the objects other shapes,
+	 * several times slower to build and to read (views build thousands).
+	 */
+	private rowObject(row: number, key: string, messageId: string): UsageEvent {
 		const t = row * tokensPerRow;
 		const r = row * refsPerRow;
 		const flags = this.flags[row]!;
@@ -527,8 +541,8 @@ export class DedupeIndex {
 		const strings = this.strings;
 		return {
 			source: strings[this.refs[r + refSource]!] as SourceId,
-			key: this.keyAt(row),
-			messageId: this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!),
+			key,
+			messageId,
 			timestamp: this.timestamp[row]!,
 			model: strings[this.refs[r + refModel]!]!,
 			sessionId: strings[this.refs[r + refSession]!]!,
@@ -538,36 +552,6 @@ export class DedupeIndex {
 			hasSpeed: (flags & flagSpeed) !== 0,
 			estimated: (flags & flagEstimated) !== 0,
 			file: strings[this.refs[r + refFile]!]!,
-			reportedCostUSD: Number.isNaN(cost) ? null : cost,
-			reportedCredits: Number.isNaN(credits) ? null : credits,
-			modelInferred: (flags & flagModelInferred) !== 0,
-			inputTokens: this.tokens[t]!,
-			outputTokens: this.tokens[t + 1]!,
-			cacheWrite5mTokens: this.tokens[t + 2]!,
-			cacheWrite1hTokens: this.tokens[t + 3]!,
-			cacheReadTokens: this.tokens[t + 4]!,
-			reasoningTokens: this.tokens[t + 5]!,
-		};
-	}
-
-	/** A row's copy without what identifies it. */
-	private usageAt(row: number): CountedUsage {
-		const t = row * tokensPerRow;
-		const r = row * refsPerRow;
-		const flags = this.flags[row]!;
-		const cost = this.reportedCost[row]!;
-		const credits = this.reportedCredits[row]!;
-		const strings = this.strings;
-		return {
-			source: strings[this.refs[r + refSource]!] as SourceId,
-			timestamp: this.timestamp[row]!,
-			model: strings[this.refs[r + refModel]!]!,
-			sessionId: strings[this.refs[r + refSession]!]!,
-			project: strings[this.refs[r + refProject]!]!,
-			branch: strings[this.refs[r + refBranch]!]!,
-			sidechain: (flags & flagSidechain) !== 0,
-			hasSpeed: (flags & flagSpeed) !== 0,
-			estimated: (flags & flagEstimated) !== 0,
 			reportedCostUSD: Number.isNaN(cost) ? null : cost,
 			reportedCredits: Number.isNaN(credits) ? null : credits,
 			modelInferred: (flags & flagModelInferred) !== 0,
