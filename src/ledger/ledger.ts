@@ -105,6 +105,9 @@ export class Ledger {
 	private snapshotTried = false;
 	private fromSnapshot = false;
 	private readonly lineReader = new LineFileReader();
+	/** Counts the cursors set or dropped, for `diagnostics`. */
+	private cursorChanges = 0;
+	private diagnosed: { cursors: CursorState; changes: number; files: FileDiagnostic[] } | undefined;
 	/** Cursors this process advanced and has not saved yet (see `flush` in `ingestUnguarded`). */
 	private cursorsUnsaved = false;
 	private cursorsSavedAt = 0;
@@ -201,9 +204,16 @@ export class Ledger {
 
 	/** Files with lines that could not be used, with the first few reasons. */
 	diagnostics(): FileDiagnostic[] {
-		return Object.entries(this.cursors.files)
-			.filter(([, cursor]) => cursor.malformed > 0)
-			.map(([file, cursor]) => ({ file, source: cursor.source, malformed: cursor.malformed, issues: cursor.issues }));
+		// Asked after every refresh of the editor, and a walk over every file's cursor (5 ms at 22,200
+		// files): walked again only when a cursor changed or other cursors were loaded.
+		if (this.diagnosed?.cursors !== this.cursors || this.diagnosed.changes !== this.cursorChanges) {
+			const files: FileDiagnostic[] = [];
+			for (const [file, cursor] of Object.entries(this.cursors.files)) {
+				if (cursor.malformed > 0) files.push({ file, source: cursor.source, malformed: cursor.malformed, issues: cursor.issues });
+			}
+			this.diagnosed = { cursors: this.cursors, changes: this.cursorChanges, files };
+		}
+		return [...this.diagnosed.files];
 	}
 
 	/** The folders the sources read (watched by the editor, named in empty states). */
@@ -325,6 +335,7 @@ export class Ledger {
 			bytesRead += read;
 			cursors.files[file] = cursor;
 			this.cursorsUnsaved = true;
+			this.cursorChanges++;
 			this.lock.touch();
 			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush(false);
 		};
@@ -407,6 +418,7 @@ export class Ledger {
 			if (!listed.has(file)) {
 				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
 				this.cursorsUnsaved = true;
+				this.cursorChanges++;
 			}
 		}
 		flush(true);

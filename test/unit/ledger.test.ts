@@ -62,6 +62,15 @@ describe('Ledger', () => {
 		ledger.refresh();
 		assertFixtureTotals(ledger, { inputTokens: 7, outputTokens: 9, requests: 1 });
 
+		// Diagnostics follow what a refresh of named files found (they are kept between refreshes).
+		const before = ledger.diagnostics().map((d) => [path.basename(d.file), d.malformed]);
+		fs.appendFileSync(known, '{"type":"assistant","message":\n');
+		ledger.refresh([known]);
+		assert.deepEqual(
+			ledger.diagnostics().map((d) => [path.basename(d.file), d.malformed]).sort(),
+			[...before, ['sess-b.jsonl', 1]].sort(),
+		);
+
 		// A file it has never read: every source is listed, as without names.
 		const fresh = path.join(claudeDir, 'projects/-home-dev-web/sess-new.jsonl');
 		fs.writeFileSync(fresh, newLine('W2', 1, 2));
