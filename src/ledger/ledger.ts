@@ -12,7 +12,8 @@ import { CursorStore, hashBytes } from './cursorState';
 import type { PreparedLines } from './eventCodec';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
-import { changeSignature, LineFileReader, newCursor, reserveFor } from './lineFileReader';
+import type { FileStat } from './lineFileReader';
+import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
 import type { ParallelScanOptions, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
@@ -435,9 +436,9 @@ export class Ledger {
 		const consider = (source: LogSource, sourceIndex: number, file: string): void => {
 			if (listed.has(file)) return;
 			listed.add(file);
-			let stat: fs.Stats;
+			let stat: FileStat;
 			try {
-				stat = fs.statSync(file);
+				stat = statFile(file);
 			} catch {
 				return; // deleted between listing and reading
 			}
@@ -499,7 +500,7 @@ export class Ledger {
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
-	private continueOrRestart(file: string, stat: fs.Stats, previous: FileCursor | undefined, source: LogSource['id']): FileCursor {
+	private continueOrRestart(file: string, stat: FileStat, previous: FileCursor | undefined, source: LogSource['id']): FileCursor {
 		const restart = newCursor(source, stat);
 		if (previous === undefined || previous.identity !== restart.identity || stat.size < previous.offset) {
 			return restart;
@@ -528,7 +529,7 @@ interface DueFile {
 	readonly source: LogSource;
 	readonly sourceIndex: number;
 	readonly file: string;
-	readonly stat: fs.Stats;
+	readonly stat: FileStat;
 	readonly previous: FileCursor | undefined;
 	readonly signature: string;
 }

@@ -1,4 +1,3 @@
-import type * as fs from 'node:fs';
 import { statSync } from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
@@ -14,6 +13,23 @@ const emptyBuffer = Buffer.alloc(0);
 export const headBytes = 1024;
 
 /**
+ * What the ledger keeps of a file's stat. An fs.Stats also holds four Dates (on Node 20 about 850
+ * bytes a file in all): a first scan of 20,000 files held 19 MB of them until it ended.
+ */
+export interface FileStat {
+	readonly dev: number;
+	readonly ino: number;
+	readonly size: number;
+	readonly mtimeMs: number;
+}
+
+/** `fs.statSync`, throwing as it does, kept as a `FileStat`. */
+export function statFile(file: string): FileStat {
+	const { dev, ino, size, mtimeMs } = statSync(file);
+	return { dev, ino, size, mtimeMs };
+}
+
+/**
  * Reads line files from their cursors, in chunks, handing each parsed event on. The chunks go into
  * one buffer reused across files: a first scan reads hundreds of megabytes, and a fresh buffer per
  * file would leave that much garbage for the collector. Parsers keep no reference to the bytes.
@@ -22,7 +38,7 @@ export class LineFileReader {
 	private buffer = emptyBuffer;
 
 	/** Reads from the cursor to the size in `stat`; returns the bytes consumed. */
-	read(file: string, stat: fs.Stats, cursor: FileCursor, reader: LinesReader, take: (event: UsageEvent) => void): number {
+	read(file: string, stat: FileStat, cursor: FileCursor, reader: LinesReader, take: (event: UsageEvent) => void): number {
 		const start = cursor.offset;
 		const size = stat.size;
 		let chunk = chunkBytes;
@@ -77,7 +93,7 @@ export class LineFileReader {
 }
 
 /** The cursor of a file not read yet. */
-export function newCursor(source: SourceId, stat: fs.Stats): FileCursor {
+export function newCursor(source: SourceId, stat: FileStat): FileCursor {
 	return {
 		source,
 		identity: `${stat.dev}:${stat.ino}`,
@@ -97,7 +113,7 @@ export function newCursor(source: SourceId, stat: fs.Stats): FileCursor {
  * What must differ for a file to be read again. A database is also changed by its write-ahead log,
  * where SQLite keeps recent rows until a checkpoint.
  */
-export function changeSignature(file: string, stat: fs.Stats, kind: SourceReader['kind']): string {
+export function changeSignature(file: string, stat: FileStat, kind: SourceReader['kind']): string {
 	const own = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
 	if (kind !== 'database') return own;
 	try {

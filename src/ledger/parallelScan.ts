@@ -8,7 +8,8 @@ import type { LogSource } from '../sources/logSource';
 import type { FileCursor } from './cursorState';
 import type { PreparedLines } from './eventCodec';
 import { prepareLines } from './eventCodec';
-import { changeSignature, LineFileReader, newCursor, reserveFor } from './lineFileReader';
+import type { FileStat } from './lineFileReader';
+import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
 
 /**
  * A first scan of a long history is mostly parsing, and parsing files is independent work: a second
@@ -153,9 +154,9 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			if (source === undefined || source.id !== task.sourceId || source.reader.kind !== 'lines') {
 				throw new Error(`source ${task.sourceIndex} is not ${task.sourceId} here`);
 			}
-			let stat: fs.Stats;
+			let stat: FileStat;
 			try {
-				stat = fs.statSync(task.file);
+				stat = statFile(task.file);
 			} catch {
 				continue; // deleted since it was listed: the ledger will not see it either
 			}
