@@ -11,15 +11,17 @@ import type { LogPosition } from './eventLog';
  * that is damaged, is ignored, since the log alone always gives the same answer.
  *
  * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the body: each
- * column's bytes at an 8-byte aligned offset, in the header's order.
+ * column's bytes at an 8-byte aligned offset, in the header's order; last, the CRC-32 of the body
+ * (uint32 LE), so that a damaged snapshot is not used. The CRC comes last so that the body can be
+ * written as it is narrowed, in one pass.
  */
 export interface IndexSnapshot {
 	readonly log: LogPosition;
 	readonly columns: DedupeColumns;
 }
 
-const magic = Buffer.from('TLINDEX2');
-const formatVersion = 2;
+const magic = Buffer.from('TLINDEX3');
+const formatVersion = 3;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
 type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
@@ -41,8 +43,6 @@ interface Header {
 	readonly rows: number;
 	readonly strings: readonly string[];
 	readonly segments: readonly Segment[];
-	/** CRC-32 of everything after the header: a damaged snapshot is not used. */
-	readonly crc32: number;
 }
 
 /** Column, the array type it is used as, and its length in rows (text: any). */
@@ -64,25 +64,15 @@ const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column
 
 /**
  * Writes a sibling file and renames it over the snapshot: readers see the old one or the new one.
- * The columns are written one after the other, not gathered into one buffer first: for a long
- * history they are a hundred megabytes.
+ * The columns go out through one small buffer, narrowed on the way: for a long history they are a
+ * hundred megabytes, and narrowed copies of them, made at the end of a first scan when memory is at
+ * its peak, cost 30 MB at 5 GB of history.
  */
 export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void {
 	const { columns } = snapshot;
-	const body: Uint8Array[] = [];
-	const segments: Segment[] = [];
-	let offset = 0;
-	let crc32 = 0;
-	for (const [name] of layout) {
-		const { stored, encoding } = narrowest(name, columns[name]);
-		const padding = alignmentPadding(offset);
-		if (padding > 0) body.push(zeros.subarray(0, padding));
-		body.push(stored);
-		offset += padding + stored.byteLength;
-		segments.push({ name, encoding, bytes: stored.byteLength });
-	}
-	for (const part of body) crc32 = zlib.crc32(part, crc32);
-	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments, crc32 };
+	const stored = layout.map(([name]) => storedAs(name, columns[name]));
+	const segments: Segment[] = stored.map(({ name, encoding, column }) => ({ name, encoding, bytes: encoding === 'nan' ? 0 : column.length * bytesPer[encoding] }));
+	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments };
 	const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
 	const length = Buffer.alloc(4);
 	length.writeUInt32LE(headerBytes.length);
@@ -91,9 +81,19 @@ export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void 
 	const temporary = `${file}.${process.pid}.tmp`;
 	const fd = fs.openSync(temporary, 'w');
 	try {
-		for (const part of [magic, length, headerBytes, zeros.subarray(0, alignmentPadding(headerEnd)), ...body]) {
-			for (let written = 0; written < part.byteLength; ) written += fs.writeSync(fd, part, written, part.byteLength - written);
+		const out = new SnapshotOutput(fd);
+		for (const part of [magic, length, headerBytes, zeros.subarray(0, alignmentPadding(headerEnd))]) out.write(part, false);
+		let offset = 0;
+		for (const { encoding, column } of stored) {
+			const padding = alignmentPadding(offset);
+			out.write(zeros.subarray(0, padding), true);
+			out.column(column, encoding);
+			offset += padding + (encoding === 'nan' ? 0 : column.length * bytesPer[encoding]);
 		}
+		const crc = Buffer.alloc(4);
+		crc.writeUInt32LE(out.crc32);
+		out.write(crc, false);
+		out.flush();
 	} finally {
 		fs.closeSync(fd);
 	}
@@ -101,22 +101,66 @@ export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void 
 }
 
 const zeros = new Uint8Array(8);
+const bytesPer: Record<Exclude<Encoding, 'nan'>, number> = { f64: 8, u32: 4, i32: 4, u8: 1, u16: 2 };
+/** Values narrowed at a time: 512 KB of staging. */
+const stagingValues = 65_536;
+
+/** Buffered writes to the snapshot, keeping the CRC-32 of the body (everything after the header). */
+class SnapshotOutput {
+	private readonly staging = Buffer.alloc(stagingValues * 8);
+	private used = 0;
+	crc32 = 0;
+
+	constructor(private readonly fd: number) {}
+
+	write(bytes: Uint8Array, body: boolean): void {
+		if (body) this.crc32 = zlib.crc32(bytes, this.crc32);
+		if (this.used + bytes.byteLength > this.staging.length) this.flush();
+		if (bytes.byteLength > this.staging.length) {
+			writeAll(this.fd, bytes);
+			return;
+		}
+		this.staging.set(bytes, this.used);
+		this.used += bytes.byteLength;
+	}
+
+	/** A column's values as `encoding` stores them; widths that change are narrowed a slice at a time. */
+	column(column: Column, encoding: Encoding): void {
+		if (encoding === 'nan') return;
+		if (!(column instanceof Float64Array && encoding === 'u32') && !(column instanceof Uint32Array && encoding === 'u16')) {
+			this.write(new Uint8Array(column.buffer, column.byteOffset, column.byteLength), true);
+			return;
+		}
+		const Narrow = encoding === 'u32' ? Uint32Array : Uint16Array;
+		for (let from = 0; from < column.length; from += stagingValues) {
+			const slice = Narrow.from(column.subarray(from, Math.min(column.length, from + stagingValues)));
+			this.write(new Uint8Array(slice.buffer), true);
+		}
+	}
+
+	flush(): void {
+		writeAll(this.fd, this.staging.subarray(0, this.used));
+		this.used = 0;
+	}
+}
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+	for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+}
 
 function alignmentPadding(offset: number): number {
 	return (8 - (offset % 8)) % 8;
 }
 
-function narrowest(name: ColumnName, column: Column): { stored: Uint8Array; encoding: Encoding } {
-	const bytesOf = (array: Column | Uint16Array): Uint8Array => new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+/** How a column is stored: narrower when its values allow, or not at all when no row has a value. */
+function storedAs(name: ColumnName, column: Column): { name: ColumnName; encoding: Encoding; column: Column } {
 	if (column instanceof Float64Array) {
-		if (name !== 'timestamp' && name !== 'tokens' && column.every(Number.isNaN)) return { stored: new Uint8Array(0), encoding: 'nan' };
-		if (name === 'tokens' && column.every(fitsUint32)) return { stored: bytesOf(Uint32Array.from(column)), encoding: 'u32' };
-		return { stored: bytesOf(column), encoding: 'f64' };
+		if (name !== 'timestamp' && name !== 'tokens' && column.every(Number.isNaN)) return { name, encoding: 'nan', column };
+		if (name === 'tokens' && column.every(fitsUint32)) return { name, encoding: 'u32', column };
+		return { name, encoding: 'f64', column };
 	}
-	if (column instanceof Uint32Array) {
-		return maximum(column) < 0x10000 ? { stored: bytesOf(Uint16Array.from(column)), encoding: 'u16' } : { stored: bytesOf(column), encoding: 'u32' };
-	}
-	return { stored: bytesOf(column), encoding: column instanceof Int32Array ? 'i32' : 'u8' };
+	if (column instanceof Uint32Array) return { name, encoding: maximum(column) < 0x10000 ? 'u16' : 'u32', column };
+	return { name, encoding: column instanceof Int32Array ? 'i32' : 'u8', column };
 }
 
 /** The snapshot, or undefined when there is none or it cannot be trusted (then the log is read whole). */
@@ -144,9 +188,10 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	if (header.version !== formatVersion || !Number.isInteger(header.rows) || header.rows < 0) return undefined;
 	const headerEnd = headerStart + headerLength;
 	const bodyStart = headerEnd + alignmentPadding(headerEnd);
-	if (bodyStart > bytes.length || zlib.crc32(bytes.subarray(bodyStart)) !== header.crc32) return undefined;
+	const bodyEnd = bytes.length - 4;
+	if (bodyStart > bodyEnd || zlib.crc32(bytes.subarray(bodyStart, bodyEnd)) !== bytes.readUInt32LE(bodyEnd)) return undefined;
 	// Columns are viewed in place, which needs the buffer itself 8-byte aligned.
-	const buffer = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+	const buffer = (bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes)).subarray(0, bodyEnd);
 	const rows = header.rows;
 	const found = new Map<ColumnName, Column>();
 	let offset = bodyStart;

@@ -117,6 +117,8 @@ describe('Index snapshot file', () => {
 			['other magic', Buffer.concat([Buffer.from('XXXXXXXX'), good.subarray(8)])],
 			['garbled header', Buffer.concat([good.subarray(0, 12), Buffer.from('{{{{'), good.subarray(16)])],
 			['extra bytes', Buffer.concat([good, Buffer.alloc(8)])],
+			['a body byte changed', flipped(good, good.length - 40)],
+			['its checksum changed', flipped(good, good.length - 1)],
 		];
 		for (const [name, bytes] of cases) {
 			fs.writeFileSync(file, bytes);
@@ -205,3 +207,9 @@ describe('Ledger with an index snapshot', () => {
 		assert.deepEqual(totals(current), expected);
 	});
 });
+
+function flipped(bytes: Buffer, at: number): Buffer {
+	const copy = Buffer.from(bytes);
+	copy[at] = copy[at]! ^ 0xff;
+	return copy;
+}
