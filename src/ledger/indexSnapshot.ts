@@ -26,8 +26,8 @@ const formatVersion = 3;
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
 type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
 /**
- * How a column is stored: as it is, or narrower when its values allow (`u32` tokens when all are
- * whole numbers below 2^32, `u16` for numbers below 2^16), or not at all (`nan`: no value in any row).
+ * How a column is stored: as it is, or narrower when its values allow (`u16` for numbers below
+ * 2^16), or not at all (`nan`: no amount in any row, read back as an empty column).
  */
 type Encoding = 'f64' | 'u32' | 'i32' | 'u8' | 'u16' | 'nan';
 
@@ -45,14 +45,15 @@ interface Header {
 	readonly segments: readonly Segment[];
 }
 
-/** Column, the array type it is used as, and its length in rows (text: any). */
+/** Column, the array type it is used as, and its length in rows (0: any; -1: one per row, or empty). */
 const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column, number]> = [
 	['timestamp', Float64Array, 1],
-	['tokens', Float64Array, 6],
+	['tokens', Uint32Array, 6],
+	['largeTokens', Float64Array, 0],
 	['refs', Uint32Array, 6],
 	['flags', Uint8Array, 1],
-	['reportedCost', Float64Array, 1],
-	['reportedCredits', Float64Array, 1],
+	['reportedCost', Float64Array, -1],
+	['reportedCredits', Float64Array, -1],
 	['keyStart', Uint32Array, 1],
 	['keyLength', Uint32Array, 1],
 	['messageStart', Uint32Array, 1],
@@ -114,6 +115,8 @@ class SnapshotOutput {
 	constructor(private readonly fd: number) {}
 
 	write(bytes: Uint8Array, body: boolean): void {
+		// Nothing to add; and zlib.crc32 of an empty view of an empty buffer drops the running value.
+		if (bytes.byteLength === 0) return;
 		if (body) this.crc32 = zlib.crc32(bytes, this.crc32);
 		if (this.used + bytes.byteLength > this.staging.length) this.flush();
 		if (bytes.byteLength > this.staging.length) {
@@ -127,13 +130,12 @@ class SnapshotOutput {
 	/** A column's values as `encoding` stores them; widths that change are narrowed a slice at a time. */
 	column(column: Column, encoding: Encoding): void {
 		if (encoding === 'nan') return;
-		if (!(column instanceof Float64Array && encoding === 'u32') && !(column instanceof Uint32Array && encoding === 'u16')) {
+		if (!(column instanceof Uint32Array && encoding === 'u16')) {
 			this.write(new Uint8Array(column.buffer, column.byteOffset, column.byteLength), true);
 			return;
 		}
-		const Narrow = encoding === 'u32' ? Uint32Array : Uint16Array;
 		for (let from = 0; from < column.length; from += stagingValues) {
-			const slice = Narrow.from(column.subarray(from, Math.min(column.length, from + stagingValues)));
+			const slice = Uint16Array.from(column.subarray(from, Math.min(column.length, from + stagingValues)));
 			this.write(new Uint8Array(slice.buffer), true);
 		}
 	}
@@ -155,8 +157,7 @@ function alignmentPadding(offset: number): number {
 /** How a column is stored: narrower when its values allow, or not at all when no row has a value. */
 function storedAs(name: ColumnName, column: Column): { name: ColumnName; encoding: Encoding; column: Column } {
 	if (column instanceof Float64Array) {
-		if (name !== 'timestamp' && name !== 'tokens' && column.every(Number.isNaN)) return { name, encoding: 'nan', column };
-		if (name === 'tokens' && column.every(fitsUint32)) return { name, encoding: 'u32', column };
+		if ((name === 'reportedCost' || name === 'reportedCredits') && column.every(Number.isNaN)) return { name, encoding: 'nan', column };
 		return { name, encoding: 'f64', column };
 	}
 	if (column instanceof Uint32Array) return { name, encoding: maximum(column) < 0x10000 ? 'u16' : 'u32', column };
@@ -198,13 +199,14 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	for (const segment of header.segments) {
 		offset += alignmentPadding(offset - bodyStart);
 		if (offset + segment.bytes > buffer.length) return undefined;
-		found.set(segment.name, widened(buffer, offset, segment, rows));
+		found.set(segment.name, widened(buffer, offset, segment));
 		offset += segment.bytes;
 	}
 	if (offset !== buffer.length) return undefined;
 	const column = (name: ColumnName, type: new (length: number) => Column, perRow: number): Column => {
 		const value = found.get(name);
-		if (!(value instanceof type) || (perRow > 0 && value.length !== rows * perRow)) throw new Error(`snapshot column ${name} is damaged`);
+		const lengthOk = perRow === 0 || value?.length === rows * Math.abs(perRow) || (perRow < 0 && value?.length === 0);
+		if (!(value instanceof type) || !lengthOk) throw new Error(`snapshot column ${name} is damaged`);
 		return value;
 	};
 	const taken = Object.fromEntries(layout.map(([name, type, perRow]) => [name, column(name, type, perRow)]));
@@ -214,7 +216,7 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 }
 
 /** The column as the index uses it: a view where stored as is, a widened copy where stored narrower. */
-function widened(buffer: Buffer, offset: number, segment: Segment, rows: number): Column {
+function widened(buffer: Buffer, offset: number, segment: Segment): Column {
 	const at = buffer.byteOffset + offset;
 	switch (segment.encoding) {
 		case 'f64':
@@ -226,17 +228,20 @@ function widened(buffer: Buffer, offset: number, segment: Segment, rows: number)
 		case 'u16':
 			return Uint32Array.from(new Uint16Array(buffer.buffer, at, segment.bytes / 2));
 		case 'nan':
-			return new Float64Array(rows).fill(Number.NaN);
-		case 'u32': {
-			const stored = new Uint32Array(buffer.buffer, at, segment.bytes / 4);
-			return segment.name === 'tokens' ? Float64Array.from(stored) : stored;
-		}
+			return new Float64Array(0);
+		case 'u32':
+			return new Uint32Array(buffer.buffer, at, segment.bytes / 4);
 	}
 }
 
-/** Every string number and text range points inside the snapshot. */
+/** Every string number, text range and large token count points inside the snapshot. */
 function withinBounds(columns: DedupeColumns): boolean {
 	if (!columns.strings.every((value) => typeof value === 'string')) return false;
+	const { largeTokens } = columns;
+	if (largeTokens.length % 2 !== 0) return false;
+	for (let i = 0; i < largeTokens.length; i += 2) {
+		if (!Number.isInteger(largeTokens[i]) || largeTokens[i]! < 0 || largeTokens[i]! >= columns.tokens.length) return false;
+	}
 	if (columns.rows > 0 && maximum(columns.refs) >= columns.strings.length) return false;
 	const textLength = columns.text.length;
 	for (let row = 0; row < columns.rows; row++) {
@@ -252,6 +257,3 @@ function maximum(column: Uint32Array): number {
 	return max;
 }
 
-function fitsUint32(value: number): boolean {
-	return Number.isInteger(value) && value >= 0 && value <= 0xffffffff;
-}

@@ -98,4 +98,29 @@ describe('DedupeIndex', () => {
 		assert.equal(index.add(usageEvent({ outputTokens: 3 })), false);
 		assert.equal(index.add(usageEvent({ outputTokens: 8 })), true);
 	});
+
+	it('keeps every token count and amount exactly, however large, whichever way the rows travel', () => {
+		// Counts are stored in 4 bytes when they fit: these do not (one is 2^32 - 1, the marker itself).
+		const large = usageEvent({ key: 'claude-code:m1:r1', inputTokens: 2 ** 32 - 1, outputTokens: 5e12, cacheReadTokens: 0.5, reasoningTokens: 2 ** 32 });
+		const plain = usageEvent({ key: 'claude-code:m2:r2', inputTokens: 2 ** 32 - 2, outputTokens: 7 });
+		// Amount columns appear with the first row that has an amount; rows before it have none.
+		const costed = usageEvent({ key: 'claude-code:m3:r3', reportedCostUSD: 0.25, reportedCredits: 3 });
+		const index = new DedupeIndex();
+		for (const event of [plain, large, costed]) index.add(event);
+		const expected = [plain, large, costed];
+		assert.deepEqual(index.counted(), expected);
+		assert.deepEqual(index.counted()[0]!.reportedCostUSD, null);
+
+		// Through the columns a snapshot stores and a helper thread hands over.
+		assert.deepEqual(DedupeIndex.fromColumns(index.columns()).counted(), expected);
+		const merged = new DedupeIndex();
+		merged.absorb(index, () => undefined);
+		assert.deepEqual(merged.counted(), expected);
+
+		// A better copy with small counts replaces the large ones entirely.
+		const better = { ...large, inputTokens: 1, outputTokens: 6e12, cacheReadTokens: 2, reasoningTokens: 3 };
+		assert.equal(merged.add(better), true);
+		assert.deepEqual(merged.get(large.key), better);
+		assert.deepEqual(DedupeIndex.fromColumns(merged.columns()).get(large.key), better);
+	});
 });

@@ -39,13 +39,16 @@ export interface TimeRange {
  * The index as plain arrays: what a snapshot on disk stores and what `DedupeIndex.fromColumns`
  * takes back. Row r's tokens are `tokens[r * 6 …]` in `tokenFields` order, its strings
  * `refs[r * 6 …]` (numbers into `strings`) in `refFields` order; its key and message id are UTF-8
- * ranges of `text`. A missing recorded cost or credit amount is NaN.
+ * ranges of `text`. A token count that is not a whole number below 2^32 - 1 is 2^32 - 1 in `tokens`
+ * and stands in `largeTokens`, as pairs of its position in `tokens` and its value. A missing
+ * recorded cost or credit amount is NaN; a column of no amounts at all may be empty.
  */
 export interface DedupeColumns {
 	readonly rows: number;
 	readonly strings: readonly string[];
 	readonly timestamp: Float64Array;
-	readonly tokens: Float64Array;
+	readonly tokens: Uint32Array;
+	readonly largeTokens: Float64Array;
 	readonly refs: Uint32Array;
 	readonly flags: Uint8Array;
 	readonly reportedCost: Float64Array;
@@ -115,6 +118,10 @@ const flagSpeed = 2;
 const flagEstimated = 4;
 const flagModelInferred = 8;
 const noRow = -1;
+/** In `tokens`: the count is in `largeTokens`. */
+const largeToken = 0xffffffff;
+/** An amount column no row has used yet (most histories record no cost): it costs nothing. */
+const noAmounts = new Float64Array(0);
 
 const utf8 = new TextEncoder();
 const fromUtf8 = new TextDecoder();
@@ -130,12 +137,16 @@ const fromUtf8 = new TextDecoder();
  * than as one object per request: about 130 bytes per request instead of several hundred, almost
  * nothing for the garbage collector to trace, and a layout that a snapshot writes and reads back
  * without decoding. Events are built as objects only when asked for, and only for the range asked.
+ * Token counts take 4 bytes each (a count too large for that, or not whole, is kept aside exactly),
+ * and the recorded cost and credits columns exist only once some row has an amount.
  */
 export class DedupeIndex {
 	private rows = 0;
 	private capacity: number;
 	private timestamp: Float64Array;
-	private tokens: Float64Array;
+	private tokens: Uint32Array;
+	/** Token counts `tokens` cannot hold, by position in `tokens`. */
+	private largeTokens = new Map<number, number>();
 	private refs: Uint32Array;
 	private flags: Uint8Array;
 	private reportedCost: Float64Array;
@@ -163,11 +174,11 @@ export class DedupeIndex {
 	constructor(capacity = 1024) {
 		this.capacity = Math.max(16, capacity);
 		this.timestamp = new Float64Array(this.capacity);
-		this.tokens = new Float64Array(this.capacity * tokensPerRow);
+		this.tokens = new Uint32Array(this.capacity * tokensPerRow);
 		this.refs = new Uint32Array(this.capacity * refsPerRow);
 		this.flags = new Uint8Array(this.capacity);
-		this.reportedCost = new Float64Array(this.capacity);
-		this.reportedCredits = new Float64Array(this.capacity);
+		this.reportedCost = noAmounts;
+		this.reportedCredits = noAmounts;
 		this.keyStart = new Uint32Array(this.capacity);
 		this.keyLength = new Uint32Array(this.capacity);
 		this.messageStart = new Uint32Array(this.capacity);
@@ -188,10 +199,11 @@ export class DedupeIndex {
 		index.capacity = rows;
 		index.timestamp = columns.timestamp;
 		index.tokens = columns.tokens;
+		for (let i = 0; i + 1 < columns.largeTokens.length; i += 2) index.largeTokens.set(columns.largeTokens[i]!, columns.largeTokens[i + 1]!);
 		index.refs = columns.refs;
 		index.flags = columns.flags;
-		index.reportedCost = columns.reportedCost;
-		index.reportedCredits = columns.reportedCredits;
+		index.reportedCost = columns.reportedCost.length === 0 ? noAmounts : columns.reportedCost;
+		index.reportedCredits = columns.reportedCredits.length === 0 ? noAmounts : columns.reportedCredits;
 		index.keyStart = columns.keyStart;
 		index.keyLength = columns.keyLength;
 		index.messageStart = columns.messageStart;
@@ -223,6 +235,7 @@ export class DedupeIndex {
 			strings: this.strings,
 			timestamp: this.timestamp.subarray(0, rows),
 			tokens: this.tokens.subarray(0, rows * tokensPerRow),
+			largeTokens: Float64Array.from([...this.largeTokens].flat()),
 			refs: this.refs.subarray(0, rows * refsPerRow),
 			flags: this.flags.subarray(0, rows),
 			reportedCost: this.reportedCost.subarray(0, rows),
@@ -424,12 +437,12 @@ export class DedupeIndex {
 	private writeRow(row: number, event: UsageEvent): void {
 		this.timestamp[row] = event.timestamp;
 		const t = row * tokensPerRow;
-		this.tokens[t] = event.inputTokens;
-		this.tokens[t + 1] = event.outputTokens;
-		this.tokens[t + 2] = event.cacheWrite5mTokens;
-		this.tokens[t + 3] = event.cacheWrite1hTokens;
-		this.tokens[t + 4] = event.cacheReadTokens;
-		this.tokens[t + 5] = event.reasoningTokens;
+		this.setToken(t, event.inputTokens);
+		this.setToken(t + 1, event.outputTokens);
+		this.setToken(t + 2, event.cacheWrite5mTokens);
+		this.setToken(t + 3, event.cacheWrite1hTokens);
+		this.setToken(t + 4, event.cacheReadTokens);
+		this.setToken(t + 5, event.reasoningTokens);
 		const r = row * refsPerRow;
 		this.refs[r + refSource] = this.stringId(event.source);
 		this.refs[r + refModel] = this.stringId(event.model);
@@ -442,40 +455,67 @@ export class DedupeIndex {
 			(event.hasSpeed ? flagSpeed : 0) |
 			(event.estimated ? flagEstimated : 0) |
 			(event.modelInferred ? flagModelInferred : 0);
-		this.reportedCost[row] = event.reportedCostUSD ?? Number.NaN;
-		this.reportedCredits[row] = event.reportedCredits ?? Number.NaN;
+		this.setAmounts(row, event.reportedCostUSD ?? Number.NaN, event.reportedCredits ?? Number.NaN);
 	}
 
 	private writeFields(row: number, fields: RowFields): void {
 		this.timestamp[row] = fields.timestamp;
-		for (let i = 0; i < tokensPerRow; i++) this.tokens[row * tokensPerRow + i] = fields.tokens[i]!;
+		for (let i = 0; i < tokensPerRow; i++) this.setToken(row * tokensPerRow + i, fields.tokens[i]!);
 		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = fields.strings[i]!;
 		this.flags[row] =
 			(fields.sidechain ? flagSidechain : 0) | (fields.hasSpeed ? flagSpeed : 0) | (fields.estimated ? flagEstimated : 0) | (fields.modelInferred ? flagModelInferred : 0);
-		this.reportedCost[row] = fields.reportedCost;
-		this.reportedCredits[row] = fields.reportedCredits;
+		this.setAmounts(row, fields.reportedCost, fields.reportedCredits);
 	}
 
 	private copyRow(other: DedupeIndex, from: number, row: number, stringMap: readonly number[]): void {
 		this.timestamp[row] = other.timestamp[from]!;
-		for (let i = 0; i < tokensPerRow; i++) this.tokens[row * tokensPerRow + i] = other.tokens[from * tokensPerRow + i]!;
+		for (let i = 0; i < tokensPerRow; i++) this.setToken(row * tokensPerRow + i, other.tokenAt(from * tokensPerRow + i));
 		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = stringMap[other.refs[from * refsPerRow + i]!]!;
 		this.flags[row] = other.flags[from]!;
-		this.reportedCost[row] = other.reportedCost[from]!;
-		this.reportedCredits[row] = other.reportedCredits[from]!;
+		this.setAmounts(row, other.costAt(from), other.creditsAt(from));
+	}
+
+	private setToken(at: number, count: number): void {
+		if (count >>> 0 === count && count !== largeToken) {
+			this.tokens[at] = count;
+			if (this.largeTokens.size > 0) this.largeTokens.delete(at); // a better copy replaced a large count
+		} else {
+			this.tokens[at] = largeToken;
+			this.largeTokens.set(at, count);
+		}
+	}
+
+	private tokenAt(at: number): number {
+		const count = this.tokens[at]!;
+		return count === largeToken ? this.largeTokens.get(at)! : count;
+	}
+
+	private setAmounts(row: number, cost: number, credits: number): void {
+		if (this.reportedCost !== noAmounts) this.reportedCost[row] = cost;
+		else if (!Number.isNaN(cost)) this.reportedCost = amountColumn(this.capacity, row, cost);
+		if (this.reportedCredits !== noAmounts) this.reportedCredits[row] = credits;
+		else if (!Number.isNaN(credits)) this.reportedCredits = amountColumn(this.capacity, row, credits);
+	}
+
+	private costAt(row: number): number {
+		return this.reportedCost === noAmounts ? Number.NaN : this.reportedCost[row]!;
+	}
+
+	private creditsAt(row: number): number {
+		return this.reportedCredits === noAmounts ? Number.NaN : this.reportedCredits[row]!;
 	}
 
 	private rankOf(row: number): CopyRank {
 		const t = row * tokensPerRow;
 		const flags = this.flags[row]!;
-		const cost = this.reportedCost[row]!;
+		const cost = this.costAt(row);
 		return {
-			inputTokens: this.tokens[t]!,
-			outputTokens: this.tokens[t + 1]!,
-			cacheWrite5mTokens: this.tokens[t + 2]!,
-			cacheWrite1hTokens: this.tokens[t + 3]!,
-			cacheReadTokens: this.tokens[t + 4]!,
-			reasoningTokens: this.tokens[t + 5]!,
+			inputTokens: this.tokenAt(t),
+			outputTokens: this.tokenAt(t + 1),
+			cacheWrite5mTokens: this.tokenAt(t + 2),
+			cacheWrite1hTokens: this.tokenAt(t + 3),
+			cacheReadTokens: this.tokenAt(t + 4),
+			reasoningTokens: this.tokenAt(t + 5),
 			sidechain: (flags & flagSidechain) !== 0,
 			hasSpeed: (flags & flagSpeed) !== 0,
 			reportedCostUSD: Number.isNaN(cost) ? null : cost,
@@ -510,9 +550,9 @@ export class DedupeIndex {
 		into.hasSpeed = (flags & flagSpeed) !== 0;
 		into.estimated = (flags & flagEstimated) !== 0;
 		into.modelInferred = (flags & flagModelInferred) !== 0;
-		for (let i = 0; i < tokensPerRow; i++) into.tokens[i] = this.tokens[row * tokensPerRow + i]!;
-		into.reportedCost = this.reportedCost[row]!;
-		into.reportedCredits = this.reportedCredits[row]!;
+		for (let i = 0; i < tokensPerRow; i++) into.tokens[i] = this.tokenAt(row * tokensPerRow + i);
+		into.reportedCost = this.costAt(row);
+		into.reportedCredits = this.creditsAt(row);
 	}
 
 	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
@@ -536,8 +576,8 @@ export class DedupeIndex {
 		const t = row * tokensPerRow;
 		const r = row * refsPerRow;
 		const flags = this.flags[row]!;
-		const cost = this.reportedCost[row]!;
-		const credits = this.reportedCredits[row]!;
+		const cost = this.costAt(row);
+		const credits = this.creditsAt(row);
 		const strings = this.strings;
 		return {
 			source: strings[this.refs[r + refSource]!] as SourceId,
@@ -555,12 +595,12 @@ export class DedupeIndex {
 			reportedCostUSD: Number.isNaN(cost) ? null : cost,
 			reportedCredits: Number.isNaN(credits) ? null : credits,
 			modelInferred: (flags & flagModelInferred) !== 0,
-			inputTokens: this.tokens[t]!,
-			outputTokens: this.tokens[t + 1]!,
-			cacheWrite5mTokens: this.tokens[t + 2]!,
-			cacheWrite1hTokens: this.tokens[t + 3]!,
-			cacheReadTokens: this.tokens[t + 4]!,
-			reasoningTokens: this.tokens[t + 5]!,
+			inputTokens: this.tokenAt(t),
+			outputTokens: this.tokenAt(t + 1),
+			cacheWrite5mTokens: this.tokenAt(t + 2),
+			cacheWrite1hTokens: this.tokenAt(t + 3),
+			cacheReadTokens: this.tokenAt(t + 4),
+			reasoningTokens: this.tokenAt(t + 5),
 		};
 	}
 
@@ -729,8 +769,8 @@ export class DedupeIndex {
 		this.tokens = resized(this.tokens, capacity * tokensPerRow, rows * tokensPerRow);
 		this.refs = resized(this.refs, capacity * refsPerRow, rows * refsPerRow);
 		this.flags = resized(this.flags, capacity, rows);
-		this.reportedCost = resized(this.reportedCost, capacity, rows);
-		this.reportedCredits = resized(this.reportedCredits, capacity, rows);
+		if (this.reportedCost !== noAmounts) this.reportedCost = resized(this.reportedCost, capacity, rows);
+		if (this.reportedCredits !== noAmounts) this.reportedCredits = resized(this.reportedCredits, capacity, rows);
 		this.keyStart = resized(this.keyStart, capacity, rows);
 		this.keyLength = resized(this.keyLength, capacity, rows);
 		this.messageStart = resized(this.messageStart, capacity, rows);
@@ -800,6 +840,13 @@ function slotCount(rows: number): number {
 }
 
 type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+
+/** An amount column made when a first row has an amount: the rows before it had none. */
+function amountColumn(capacity: number, row: number, amount: number): Float64Array {
+	const column = new Float64Array(capacity).fill(Number.NaN);
+	column[row] = amount;
+	return column;
+}
 
 function resized<T extends Column>(column: T, length: number, used: number): T {
 	const next = new (column.constructor as new (length: number) => T)(length);
