@@ -23,12 +23,7 @@ const flagModelInferred = 8;
 
 export class EventEncoder {
 	private readonly ids = new Map<string, number>();
-	private nextId: number;
-
-	/** `firstId`: where this encoder's numbers start (a helper thread's block of them). */
-	constructor(firstId = 0) {
-		this.nextId = firstId;
-	}
+	private nextId = 0;
 
 	/** Registers a string already defined in the file (read back by a decoder). */
 	adoptOne(value: string, id: number): void {
@@ -46,13 +41,6 @@ export class EventEncoder {
 		const id = this.nextId++;
 		this.ids.set(value, id);
 		return id;
-	}
-
-	/** Sets aside `count` numbers for another encoder to define (returns the first). */
-	reserve(count: number): number {
-		const first = this.nextId;
-		this.nextId += count;
-		return first;
 	}
 
 	encode(events: readonly UsageEvent[]): string {
@@ -96,33 +84,6 @@ export class EventEncoder {
 		}
 		return lines.length === 0 ? '' : `${lines.join('\n')}\n`;
 	}
-}
-
-/**
- * A helper thread's rows, encoded where they were read: its strings, numbered from a block the
- * ledger set aside, and one line per row (row r's line ends at `lineEnds[r]`). The ledger writes
- * the strings and the lines of the rows it keeps, without encoding them itself.
- */
-export interface PreparedLines {
-	readonly strings: readonly string[];
-	readonly firstId: number;
-	readonly lines: Uint8Array;
-	readonly lineEnds: Uint32Array;
-}
-
-/** Encodes every row of a helper thread's index, its strings numbered from `firstId` (at most `budget` of them). */
-export function prepareLines(index: DedupeIndex, firstId: number, budget: number): PreparedLines | undefined {
-	if (index.stringCount > budget) return undefined;
-	const encoder = new EventEncoder(firstId);
-	const strings: string[] = [];
-	for (let id = 0; id < index.stringCount; id++) {
-		const value = index.stringAt(id);
-		if (encoder.idOf(value) === undefined) encoder.define(value);
-		strings.push(value);
-	}
-	const ends: number[] = [];
-	const { bytes } = new RowEncoder(encoder).encode(index, Array.from({ length: index.size }, (_, row) => row), ends);
-	return { strings, firstId, lines: new Uint8Array(bytes), lineEnds: Uint32Array.from(ends) };
 }
 
 /** Encoded lines, and the strings they define (so the writer's own reader knows them). */

@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
 import type { UsageEvent } from '../core/usage/usageEvent';
 import { hashBytes } from './cursorState';
-import type { PreparedLines } from './eventCodec';
 import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
 
 /** How far the log was read: enough for another process to go on from there, if the file is still that one. */
@@ -126,37 +125,6 @@ export class EventLog {
 		const { bytes, defined } = this.rowEncoder.encode(index, rows);
 		this.writeAtEnd([bytes]);
 		for (const [id, value] of defined) this.decoder.define(id, value);
-		this.adopted = this.decoder.strings.length;
-	}
-
-	/** Sets aside `count` string numbers for a helper thread's lines (see `appendPrepared`). */
-	reserveStringIds(count: number): number {
-		return this.encoder.reserve(count);
-	}
-
-	/**
-	 * Appends lines a helper thread encoded: first the definitions of every number in its block (its
-	 * strings, and empty strings for the numbers it did not need, so the table has no holes), then
-	 * the chosen rows' lines, copied as they are.
-	 */
-	appendPrepared(prepared: PreparedLines, blockSize: number, rows: readonly number[]): void {
-		const definitions: string[] = [];
-		for (let i = 0; i < blockSize; i++) definitions.push(JSON.stringify(['s', prepared.firstId + i, prepared.strings[i] ?? '']));
-		// The chosen lines as runs of consecutive rows: written where they lie, not copied.
-		const runs: Uint8Array[] = [Buffer.from(`${definitions.join('\n')}\n`, 'utf8')];
-		for (let i = 0; i < rows.length; ) {
-			const first = rows[i]!;
-			let last = first;
-			while (i + 1 < rows.length && rows[i + 1] === last + 1) last = rows[++i]!;
-			i++;
-			runs.push(prepared.lines.subarray(first === 0 ? 0 : prepared.lineEnds[first - 1], prepared.lineEnds[last]));
-		}
-		this.writeAtEnd(runs);
-		for (let i = 0; i < blockSize; i++) {
-			const value = prepared.strings[i] ?? '';
-			this.decoder.define(prepared.firstId + i, value);
-			this.encoder.adoptOne(value, prepared.firstId + i);
-		}
 		this.adopted = this.decoder.strings.length;
 	}
 

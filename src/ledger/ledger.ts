@@ -9,12 +9,12 @@ import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { CursorStore, hashBytes } from './cursorState';
-import type { PreparedLines } from './eventCodec';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
 import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
 import type { ParallelScanOptions, ScanTask } from './parallelScan';
+import type { ScannedFile } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
 
@@ -342,7 +342,7 @@ export class Ledger {
 		};
 
 		const { due, listed, complete } = this.filesDue(cursors, options.changed);
-		const background = this.startBackgroundScan(due, options.write);
+		const background = this.startBackgroundScan(due);
 		const helped = new Set(background?.tasks.map((task) => task.file));
 		reserveFor(this.index, due.filter((item) => !helped.has(item.file)).reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
 		const readOne = (item: DueFile): void => {
@@ -380,38 +380,15 @@ export class Ledger {
 			if (!helped.has(item.file)) readOne(item);
 		}
 		if (background !== undefined) {
-			let blockWritten = false;
-			let outcome = background.finish();
-			if (outcome === undefined) {
+			const files = this.absorbBackgroundScan(background, (row) => changedRows.add(row));
+			if (files === undefined) {
 				// The helper failed: read its files here, nothing is lost.
 				for (const item of due) if (helped.has(item.file)) readOne(item);
-			} else {
-				const { files, prepared } = outcome;
-				const theirs = DedupeIndex.fromColumns(outcome.columns);
-				this.index.reserveMore(theirs.size, outcome.columns.text.length);
-				if (prepared !== undefined && background.strings !== undefined) {
-					// The rows it read are written as it encoded them: those that won, in its order. This
-					// thread's own rows go first, so that what the merge changes is exactly those lines.
-					if (changedRows.size > 0) flush(false);
-					const winners: number[] = [];
-					this.index.absorb(theirs, (_row, from) => winners.push(from));
-					this.log.appendPrepared(prepared, background.strings.size, winners);
-					blockWritten = true;
-					eventsStored += winners.length;
-				} else {
-					this.index.absorb(theirs, (row) => changedRows.add(row));
-				}
-				outcome = undefined; // its columns can go before the rows are written
-				for (const { file, cursor, read } of files) {
-					malformedLines += cursor.malformed;
-					if (read > 0) filesReadByHelper++;
-					stored(file, cursor, read);
-				}
 			}
-			// String numbers set aside for the helper and not written with its lines are defined empty:
-			// the table keeps no holes.
-			if (background.strings !== undefined && !blockWritten) {
-				this.log.appendPrepared(emptyLines(background.strings.firstId), background.strings.size, []);
+			for (const { file, cursor, read } of files ?? []) {
+				malformedLines += cursor.malformed;
+				if (read > 0) filesReadByHelper++;
+				stored(file, cursor, read);
 			}
 		}
 		this.lineReader.release();
@@ -474,7 +451,7 @@ export class Ledger {
 	 * Hands part of the new line files to a helper thread when there are enough new bytes to be worth
 	 * one (a first scan); undefined otherwise.
 	 */
-	private startBackgroundScan(due: readonly DueFile[], write: boolean): BackgroundScan | undefined {
+	private startBackgroundScan(due: readonly DueFile[]): BackgroundScan | undefined {
 		const parallel = this.options.parallelScan;
 		if (parallel === undefined || os.availableParallelism() < 2) return undefined;
 		const fresh = due.filter((item) => item.previous === undefined && item.source.reader.kind === 'lines');
@@ -492,11 +469,21 @@ export class Ledger {
 				mine += item.stat.size;
 			}
 		}
-		// Enough string numbers for the strings its files can bring (a path, a session, a project and a
-		// branch each, and a few models); if it needs more, this thread encodes its rows instead.
-		const size = 4 * tasks.length + 64;
-		const strings = write ? { firstId: this.log.reserveStringIds(size), size } : undefined;
-		return BackgroundScan.start(parallel, tasks, strings);
+		return BackgroundScan.start(parallel, tasks);
+	}
+
+	/**
+	 * Waits for the helper and merges the rows it read into the index (`changed` hears each row that
+	 * took a copy, to be written with this thread's own); returns its files' cursors, or undefined
+	 * when it failed. Its columns are unreachable once this returns, before the rows are written.
+	 */
+	private absorbBackgroundScan(background: BackgroundScan, changed: (row: number) => void): readonly ScannedFile[] | undefined {
+		const outcome = background.finish();
+		if (outcome === undefined) return undefined;
+		const theirs = DedupeIndex.fromColumns(outcome.columns);
+		this.index.reserveMore(theirs.size, outcome.columns.text.length);
+		this.index.absorb(theirs, changed);
+		return outcome.files;
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
@@ -510,11 +497,6 @@ export class Ledger {
 		}
 		return { ...previous, issues: [...previous.issues] };
 	}
-}
-
-/** No prepared lines: only the definitions of a block of string numbers. */
-function emptyLines(firstId: number): PreparedLines {
-	return { strings: [], firstId, lines: new Uint8Array(0), lineEnds: new Uint32Array(0) };
 }
 
 interface IngestOptions {

@@ -6,8 +6,6 @@ import { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId } from '../core/usage/usageEvent';
 import type { LogSource } from '../sources/logSource';
 import type { FileCursor } from './cursorState';
-import type { PreparedLines } from './eventCodec';
-import { prepareLines } from './eventCodec';
 import type { FileStat } from './lineFileReader';
 import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
 
@@ -48,21 +46,12 @@ export interface ScannedFile {
 export interface ScanOutcome {
 	readonly columns: DedupeColumns;
 	readonly files: readonly ScannedFile[];
-	/** Its rows as ledger lines, when it was given a block of string numbers and they sufficed. */
-	readonly prepared?: PreparedLines;
-}
-
-/** String numbers the ledger set aside for the helper's lines. */
-export interface StringBlock {
-	readonly firstId: number;
-	readonly size: number;
 }
 
 /** What the helper's script receives as `workerData`. */
 export interface ScanWorkerData {
 	readonly sourcesData: unknown;
 	readonly tasks: readonly ScanTask[];
-	readonly strings: StringBlock | undefined;
 	readonly done: Int32Array;
 	readonly port: MessagePort;
 }
@@ -86,15 +75,14 @@ export class BackgroundScan {
 		private readonly port: MessagePort,
 		private readonly done: Int32Array,
 		readonly tasks: readonly ScanTask[],
-		readonly strings: StringBlock | undefined,
 	) {}
 
-	static start(options: ParallelScanOptions, tasks: readonly ScanTask[], strings: StringBlock | undefined): BackgroundScan | undefined {
+	static start(options: ParallelScanOptions, tasks: readonly ScanTask[]): BackgroundScan | undefined {
 		try {
 			if (!fs.existsSync(options.workerFile)) return undefined;
 			const done = new Int32Array(new SharedArrayBuffer(4));
 			const channel = new MessageChannel();
-			const workerData: ScanWorkerData = { sourcesData: options.workerData, tasks, strings, done, port: channel.port2 };
+			const workerData: ScanWorkerData = { sourcesData: options.workerData, tasks, done, port: channel.port2 };
 			const worker = new Worker(options.workerFile, {
 				workerData,
 				transferList: [channel.port2],
@@ -104,7 +92,7 @@ export class BackgroundScan {
 			worker.unref();
 			// Failures are answered through the port; this only keeps an 'error' event from being unhandled.
 			worker.on('error', () => undefined);
-			return new BackgroundScan(worker, channel.port1, done, tasks, strings);
+			return new BackgroundScan(worker, channel.port1, done, tasks);
 		} catch {
 			return undefined;
 		}
@@ -167,13 +155,10 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			files.push({ file: task.file, cursor, read });
 		}
 		const columns = index.columns();
-		// The ledger's thread writes every line of a first scan: encoding this thread's rows here, while
-		// that thread is still reading its own files, takes that work off it.
-		const prepared = data.strings === undefined ? undefined : prepareLines(index, data.strings.firstId, data.strings.size);
-		for (const value of [...Object.values(columns), prepared?.lines, prepared?.lineEnds]) {
+		for (const value of Object.values(columns)) {
 			if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && !transfer.includes(value.buffer)) transfer.push(value.buffer);
 		}
-		reply = { ok: true, outcome: { columns, files, ...(prepared === undefined ? {} : { prepared }) } };
+		reply = { ok: true, outcome: { columns, files } };
 	} catch (error) {
 		reply = { ok: false, message: error instanceof Error ? error.message : String(error) };
 		transfer.length = 0;

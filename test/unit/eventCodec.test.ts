@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
-import { EventDecoder, EventEncoder, prepareLines, RowEncoder } from '../../src/ledger/eventCodec';
+import { EventDecoder, EventEncoder, RowEncoder } from '../../src/ledger/eventCodec';
 import { usageEvent } from './helpers';
 
 describe('Ledger line format', () => {
@@ -51,25 +51,6 @@ describe('Ledger line format', () => {
 		// The strings each call defined, numbered as in its lines.
 		assert.deepEqual(first.defined.map(([, value]) => value), ['claude-code', 'claude-sonnet-4-5-20250929', 's1', '/p', 'main', '/f.jsonl']);
 		assert.deepEqual(second.defined, [[6, 'codex'], [7, 'm2'], [8, '/home/dév/ñ 😀.jsonl']]);
-	});
-
-	it('prepares the rows of a helper thread as the lines the ledger would write, numbered from a set-aside block', () => {
-		const events = [
-			usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1' }),
-			usageEvent({ key: 'k"2', messageId: '', model: 'm2', file: '/ñ.jsonl' }),
-		];
-		const index = new DedupeIndex();
-		for (const event of events) index.add(event);
-		assert.equal(prepareLines(index, 100, index.stringCount - 1), undefined, 'more strings than the block holds');
-		const prepared = prepareLines(index, 100, 64)!;
-		assert.deepEqual(prepared.strings, ['claude-code', 'claude-sonnet-4-5-20250929', 's1', '/p', 'main', '/f.jsonl', 'm2', '/ñ.jsonl']);
-		// Decoded with the block's definitions, each line gives back its event.
-		const decoder = new EventDecoder();
-		prepared.strings.forEach((value, i) => decoder.decodeLine(JSON.stringify(['s', 100 + i, value])));
-		const line = (row: number): string => Buffer.from(prepared.lines.subarray(row === 0 ? 0 : prepared.lineEnds[row - 1], prepared.lineEnds[row])).toString('utf8').trimEnd();
-		assert.equal(prepared.lineEnds.length, 2);
-		assert.deepEqual(decoder.decodeLine(line(0)), events[0]);
-		assert.deepEqual(decoder.decodeLine(line(1)), events[1]);
 	});
 
 	it('reads event lines from their bytes into an index exactly as JSON.parse reads them', () => {
