@@ -14,7 +14,7 @@ import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
 import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
 import type { ParallelScanOptions, ScanTask } from './parallelScan';
-import type { ScannedFile } from './parallelScan';
+import type { ScanBatch } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
 
@@ -344,7 +344,8 @@ export class Ledger {
 		const { due, listed, complete } = this.filesDue(cursors, options.changed);
 		const background = this.startBackgroundScan(due);
 		const helped = new Set(background?.tasks.map((task) => task.file));
-		reserveFor(this.index, due.filter((item) => !helped.has(item.file)).reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
+		// The helper's rows come into this index too, batch by batch: room for all of them at once.
+		reserveFor(this.index, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
 		const readOne = (item: DueFile): void => {
 			const { source, file, stat, previous, signature } = item;
 			let cursor: FileCursor;
@@ -376,20 +377,26 @@ export class Ledger {
 			stored(file, cursor, read);
 		};
 
-		for (const item of due) {
-			if (!helped.has(item.file)) readOne(item);
-		}
-		if (background !== undefined) {
-			const files = this.absorbBackgroundScan(background, (row) => changedRows.add(row));
-			if (files === undefined) {
-				// The helper failed: read its files here, nothing is lost.
-				for (const item of due) if (helped.has(item.file)) readOne(item);
-			}
-			for (const { file, cursor, read } of files ?? []) {
+		// A batch from the helper is merged as if this thread had read its files: rows that took a copy
+		// are written with this thread's own.
+		const absorbed = new Set<string>();
+		const absorb = (batch: ScanBatch): void => {
+			this.index.absorb(DedupeIndex.fromColumns(batch.columns), (row) => changedRows.add(row));
+			for (const { file, cursor, read } of batch.files) {
+				absorbed.add(file);
 				malformedLines += cursor.malformed;
 				if (read > 0) filesReadByHelper++;
 				stored(file, cursor, read);
 			}
+		};
+		for (const item of due) {
+			if (helped.has(item.file)) continue;
+			readOne(item);
+			background?.poll(absorb);
+		}
+		if (background !== undefined && !background.finish(absorb)) {
+			// The helper failed or gave up: read the files it handed back no batch for; nothing is lost.
+			for (const item of due) if (helped.has(item.file) && !absorbed.has(item.file)) readOne(item);
 		}
 		this.lineReader.release();
 		for (const file of complete ? Object.keys(cursors.files) : []) {
@@ -470,20 +477,6 @@ export class Ledger {
 			}
 		}
 		return BackgroundScan.start(parallel, tasks);
-	}
-
-	/**
-	 * Waits for the helper and merges the rows it read into the index (`changed` hears each row that
-	 * took a copy, to be written with this thread's own); returns its files' cursors, or undefined
-	 * when it failed. Its columns are unreachable once this returns, before the rows are written.
-	 */
-	private absorbBackgroundScan(background: BackgroundScan, changed: (row: number) => void): readonly ScannedFile[] | undefined {
-		const outcome = background.finish();
-		if (outcome === undefined) return undefined;
-		const theirs = DedupeIndex.fromColumns(outcome.columns);
-		this.index.reserveMore(theirs.size, outcome.columns.text.length);
-		this.index.absorb(theirs, changed);
-		return outcome.files;
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */

@@ -16,6 +16,7 @@ import { tempDir } from './helpers';
 
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
 const workerFile = path.join(__dirname, '..', 'support', 'scanWorkerFromSource.mjs');
+const failingLaterWorkerFile = path.join(__dirname, '..', 'support', 'scanWorkerFailingLater.mjs');
 
 /** A home with Claude and Codex histories, each spread over many files. */
 function machine(): { environment: Environment; ledgerDirs: () => string } {
@@ -27,12 +28,13 @@ function machine(): { environment: Environment; ledgerDirs: () => string } {
 	return { environment: { home, env: {}, platform: 'linux' }, ledgerDirs: () => path.join(root, `ledger-${n++}`) };
 }
 
-function ledgerFor(environment: Environment, ledgerDir: string, parallel: boolean): Ledger {
+/** `batchBytes`: how much the helper reads before it hands a batch back (by default, all of it at once). */
+function ledgerFor(environment: Environment, ledgerDir: string, parallel: boolean, batchBytes = { first: 2 ** 40, then: 2 ** 40 }): Ledger {
 	const sourcesData: ScanSourcesData = { environment, settings: defaultSettings, editor: noEditor };
 	return new Ledger({
 		home: ledgerDir,
 		sources: createSources(environment, defaultSettings, noEditor),
-		...(parallel ? { parallelScan: { workerFile, workerData: sourcesData, minBytes: 0 } } : {}),
+		...(parallel ? { parallelScan: { workerFile, workerData: sourcesData, minBytes: 0, batchBytes } } : {}),
 	});
 }
 
@@ -60,7 +62,7 @@ describe('First scan on two threads', () => {
 		assert.deepEqual({ ...parallelStats, durationMs: 0, filesReadByHelper: 0 }, { ...singleStats, durationMs: 0 });
 		assert.deepEqual(rounded(dailyReport(parallel.counted(), options)), rounded(dailyReport(single.counted(), options)));
 		assert.deepEqual(parallel.diagnostics().sort((a, b) => a.file.localeCompare(b.file)), single.diagnostics().sort((a, b) => a.file.localeCompare(b.file)));
-		// The helper's rows went into the log as it encoded them: every line decodes, with every string.
+		// The helper's rows went into the log: every line decodes, with every string.
 		assert.equal(parallel.damagedLines, 0);
 		// What the helper read has cursors: a second refresh reads nothing, and a new process agrees.
 		assert.equal(parallel.refresh().bytesRead, 0);
@@ -70,10 +72,24 @@ describe('First scan on two threads', () => {
 		assert.deepEqual(rounded(dailyReport(reopened.counted(), options).totals), rounded(dailyReport(single.counted(), options).totals));
 	});
 
+	it('counts the same when the helper hands its files back in many batches, merged as they come', () => {
+		const { environment, ledgerDirs } = machine();
+		const single = ledgerFor(environment, ledgerDirs(), false);
+		const singleStats = single.refresh();
+		// A batch after every file: a copy of a request can come in any batch, or from this thread.
+		const batched = ledgerFor(environment, ledgerDirs(), true, { first: 1, then: 1 });
+		const batchedStats = batched.refresh();
+		assert.ok(batchedStats.filesReadByHelper > 3, String(batchedStats.filesReadByHelper));
+		assert.deepEqual({ ...batchedStats, durationMs: 0, filesReadByHelper: 0 }, { ...singleStats, durationMs: 0 });
+		assert.deepEqual(rounded(dailyReport(batched.counted(), options)), rounded(dailyReport(single.counted(), options)));
+		assert.equal(batched.damagedLines, 0);
+		assert.equal(batched.refresh().bytesRead, 0);
+	});
+
 	it('reads everything itself when the helper cannot start', () => {
 		const { environment, ledgerDirs } = machine();
 		const single = ledgerFor(environment, ledgerDirs(), false);
-		single.refresh();
+		const singleStats = single.refresh();
 		const expected = dailyReport(single.counted(), options).totals;
 		const broken = new Ledger({
 			home: ledgerDirs(),
@@ -91,5 +107,18 @@ describe('First scan on two threads', () => {
 		});
 		assert.equal(failing.refresh().filesReadByHelper, 0);
 		assert.deepEqual(rounded(dailyReport(failing.counted(), options).totals), rounded(expected));
+		// A helper that fails part way has handed back batches (one per file here, three files): those
+		// count, and the ledger reads the rest of its files itself.
+		const failingLater = new Ledger({
+			home: ledgerDirs(),
+			sources: createSources(environment, defaultSettings, noEditor),
+			parallelScan: { workerFile: failingLaterWorkerFile, workerData: { environment, settings: defaultSettings, editor: noEditor }, minBytes: 0, batchBytes: { first: 1, then: 1 } },
+		});
+		const failingLaterStats = failingLater.refresh();
+		assert.equal(failingLaterStats.filesReadByHelper, 3);
+		// Each file read once: those of its batches are not read again.
+		assert.deepEqual([failingLaterStats.filesRead, failingLaterStats.bytesRead], [singleStats.filesRead, singleStats.bytesRead]);
+		assert.deepEqual(rounded(dailyReport(failingLater.counted(), options).totals), rounded(expected));
+		assert.equal(failingLater.refresh().bytesRead, 0);
 	});
 });

@@ -238,8 +238,9 @@ export class DedupeIndex {
 			largeTokens: Float64Array.from([...this.largeTokens].flat()),
 			refs: this.refs.subarray(0, rows * refsPerRow),
 			flags: this.flags.subarray(0, rows),
-			reportedCost: this.reportedCost.subarray(0, rows),
-			reportedCredits: this.reportedCredits.subarray(0, rows),
+			// Never a view of the shared empty column: a helper thread moves these buffers away.
+			reportedCost: this.reportedCost === noAmounts ? new Float64Array(0) : this.reportedCost.subarray(0, rows),
+			reportedCredits: this.reportedCredits === noAmounts ? new Float64Array(0) : this.reportedCredits.subarray(0, rows),
 			keyStart: this.keyStart.subarray(0, rows),
 			keyLength: this.keyLength.subarray(0, rows),
 			messageStart: this.messageStart.subarray(0, rows),
