@@ -3,7 +3,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { DedupeColumns } from '../core/usage/dedupe';
 import { DedupeIndex } from '../core/usage/dedupe';
-import type { SourceId } from '../core/usage/usageEvent';
+import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import type { LogSource } from '../sources/logSource';
 import type { FileCursor } from './cursorState';
 import type { FileStat } from './lineFileReader';
@@ -16,7 +16,7 @@ import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from
  * (columns, moved, not copied) with the files' cursors; the ledger merges each batch as it comes, as
  * if it had read those files itself, so the figures do not depend on who read what. Handing back
  * batches rather than one index at the end keeps the helper's share of the rows from being held
- * twice at the merge: at 5 GB of history that was 60 MB at the scan's peak.
+ * twice at the merge: at 5 GB of history that was about 45 MB of the scan's peak.
  *
  * The ledger's API is synchronous (the CLI and the editor's ledger thread both call it), so batches
  * are taken with receiveMessageOnPort between the ledger's own files, and the last awaited with
@@ -75,7 +75,7 @@ const postedSlot = 1;
  * Batches of 64 MiB of files, but the first only after 512 MiB: merging a batch costs several times
  * more per row while that code is new to the JIT (37 ms for a first batch of 8,500 rows, 1 µs a
  * row later), which a 500 MB scan paid on its critical path (+50–80 ms in four batches), while what
- * batches save in memory only matters on longer histories (5 GB peak 394 → 357 MB).
+ * batches save in memory only matters on longer histories (5 GB peak 394 → about 350 MB).
  */
 const defaultBatchBytes = { first: 512 * 1024 * 1024, then: 64 * 1024 * 1024 };
 
@@ -132,7 +132,7 @@ export class BackgroundScan {
 
 	/**
 	 * Blocks until the helper has handed back every batch, each given to `take`. False when it failed
-	 * or took too long: the caller then reads the files of no batch itself, so nothing is lost either way.
+	 * or took too long: the caller then reads the files that came in no batch, so nothing is lost.
 	 */
 	finish(take: (batch: ScanBatch) => void): boolean {
 		const deadline = Date.now() + timeoutMs;
@@ -189,6 +189,11 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 		let index = batchIndex(Math.min(remaining, batchBytes));
 		let files: ScannedFile[] = [];
 		let batched = 0;
+		// One function for every file (it adds to the batch's index of the moment): the reader's hot
+		// loop then always calls the same one.
+		const take = (event: UsageEvent): void => {
+			index.add(event);
+		};
 		const hand = (last: boolean): void => {
 			const columns = index.columns();
 			const transfer: ArrayBuffer[] = [];
@@ -210,7 +215,7 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 				continue; // deleted since it was listed: the ledger will not see it either
 			}
 			const cursor = newCursor(source.id, stat);
-			const read = reader.read(task.file, stat, cursor, source.reader, index.add.bind(index));
+			const read = reader.read(task.file, stat, cursor, source.reader, take);
 			cursor.signature = changeSignature(task.file, stat, 'lines');
 			cursor.readAt = Date.now();
 			files.push({ file: task.file, cursor, read });
