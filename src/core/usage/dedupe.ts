@@ -134,11 +134,12 @@ const fromUtf8 = new TextDecoder();
  * a duplicate. Main-thread entries with distinct request ids all count.
  *
  * The copies live in columns (typed arrays, keys as UTF-8 bytes, repeated strings numbered) rather
- * than as one object per request: about 130 bytes per request instead of several hundred, almost
- * nothing for the garbage collector to trace, and a layout that a snapshot writes and reads back
- * without decoding. Events are built as objects only when asked for, and only for the range asked.
- * Token counts take 4 bytes each (a count too large for that, or not whole, is kept aside exactly),
- * and the recorded cost and credits columns exist only once some row has an amount.
+ * than as one object per request: about 200 bytes per request with the hash tables (85 of them a
+ * Claude Code key) instead of several hundred, almost nothing for the garbage collector to trace,
+ * and a layout that a snapshot writes and reads back without decoding. Events are built as objects
+ * only when asked for, and only for the range asked. Token counts take 4 bytes each (a count too
+ * large for that, or not whole, is kept aside exactly), and the recorded cost and credits columns
+ * exist only once some row has an amount.
  */
 export class DedupeIndex {
 	private rows = 0;
