@@ -30,19 +30,22 @@ export function createSources(environment: Environment, settings: EngineSettings
 		.flatMap((id) => createSource(id, environment, settings.extraPaths[id] ?? [], editor));
 }
 
-export function openLedger(
-	environment: Environment,
-	settings: EngineSettings,
-	editor: EditorContext = noEditor,
-	timing: { lockTimeoutMs?: number; databaseIntervalMs?: number } = {},
-): Ledger {
+export interface OpenLedgerOptions {
+	readonly lockTimeoutMs?: number;
+	readonly databaseIntervalMs?: number;
+	/** Whether a long first scan may take a second thread (default: yes). */
+	readonly helperThread?: boolean;
+}
+
+export function openLedger(environment: Environment, settings: EngineSettings, editor: EditorContext = noEditor, options: OpenLedgerOptions = {}): Ledger {
+	const { helperThread = true, ...timing } = options;
 	// The helper thread's script is built next to this bundle; run from sources (tests), there is none.
 	const workerFile = path.join(__dirname, 'scanWorker.js');
 	const sourcesData: ScanSourcesData = { environment, settings, editor };
 	return new Ledger({
 		home: ledgerHome(environment),
 		sources: createSources(environment, settings, editor),
-		...(fs.existsSync(workerFile) ? { parallelScan: { workerFile, workerData: sourcesData } } : {}),
+		...(helperThread && fs.existsSync(workerFile) ? { parallelScan: { workerFile, workerData: sourcesData } } : {}),
 		...timing,
 	});
 }
