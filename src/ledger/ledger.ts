@@ -13,8 +13,7 @@ import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
 import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
-import type { ParallelScanOptions, ScanTask } from './parallelScan';
-import type { ScanBatch } from './parallelScan';
+import type { ParallelScanOptions, ScanBatch, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
 
