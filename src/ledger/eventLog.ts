@@ -118,7 +118,7 @@ export class EventLog {
 	 * and has just called `readNew`, so this process knows every string defined so far and where the
 	 * last complete line ends.
 	 */
-	appendRows(index: DedupeIndex, rows: readonly number[]): void {
+	appendRows(index: DedupeIndex, rows: ArrayLike<number> & Iterable<number>): void {
 		if (rows.length === 0) {
 			return;
 		}

@@ -9,6 +9,7 @@ import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
 import type { CursorState, FileCursor } from './cursorState';
 import { CursorStore, hashBytes } from './cursorState';
+import { ChangedRows } from './changedRows';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
@@ -303,7 +304,7 @@ export class Ledger {
 		// Each event goes into the index as soon as it is read (its columns hold it; the event object
 		// dies young). The rows that changed are written to the log by `flush`: only the best copy of
 		// each, so the log does not fill with superseded streamed fragments.
-		let changedRows = new Set<number>();
+		const changedRows = new ChangedRows();
 		const take = (event: UsageEvent): void => {
 			const row = this.index.store(event);
 			if (row >= 0) changedRows.add(row);
@@ -317,11 +318,10 @@ export class Ledger {
 		let flushedAt = Date.now();
 		const flush = (last: boolean): void => {
 			flushedAt = Date.now();
-			const rows = changedRows;
-			changedRows = new Set<number>();
-			eventsStored += rows.size;
+			const rows = changedRows.take();
+			eventsStored += rows.length;
 			if (options.write) {
-				this.log.appendRows(this.index, [...rows]);
+				this.log.appendRows(this.index, rows);
 				const due = flushedAt - this.cursorsSavedAt >= cursorsEveryMs || (last && options.changed === undefined);
 				if (this.cursorsUnsaved && due) {
 					this.cursorStore.save(cursors);
