@@ -61,9 +61,9 @@ parentPort!.on('message', (message: ToWorker) => {
 			editor = message.editor;
 			// One thread: the first scan runs here, off the extension host's thread, so its time does not
 			// block the editor, while a helper thread's memory would stay with the extension host. In
-			// code-server on two cores, 500 MB of history: the first scan took 1.05–1.10 s alone against
-			// 1.12–1.40 s with a helper (the editor's own processes use the other core), and left the
-			// extension host at 244–248 MB of RSS against 255–272 MB.
+			// code-server on two cores, 500 MB of history: the first scan took 1.05–1.10 s alone (1.5 s in
+			// one run of five) against 1.12–1.40 s with a helper (the editor's own processes use the other
+			// core), and left the extension host at 244–248 MB of RSS against 255–272 MB.
 			const next = openLedger(environment, settings, editor, { databaseIntervalMs: 10_000, helperThread: false });
 			// Share the editor's settings with the CLI (prices, paths, zone) through the ledger folder.
 			writeSharedSettings(next.home, message.settings);

@@ -66,8 +66,8 @@ const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column
 /**
  * Writes a sibling file and renames it over the snapshot: readers see the old one or the new one.
  * The columns go out through one small buffer, narrowed on the way: for a long history they are a
- * hundred megabytes, and narrowed copies of them, made at the end of a first scan when memory is at
- * its peak, cost 30 MB at 5 GB of history.
+ * hundred megabytes, and narrowed copies of whole columns, made at the end of a first scan when
+ * memory is at its peak, would cost some 10 MB more at 5 GB of history.
  */
 export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void {
 	const { columns } = snapshot;
