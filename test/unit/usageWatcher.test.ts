@@ -41,7 +41,8 @@ describe('Usage watcher', () => {
 		fs.writeFileSync(first, '');
 		fs.writeFileSync(second, '');
 		const calls = recorder();
-		const watcher = new UsageWatcher(calls.onChange, quietLogger, 100);
+		// A look at every file due at every tick (1 s): the test below waits for the timer's first.
+		const watcher = new UsageWatcher(calls.onChange, quietLogger, 100, 1);
 		try {
 			watcher.watch([root], 3600);
 			await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is set up
@@ -54,6 +55,30 @@ describe('Usage watcher', () => {
 			// The poll asks for a look at every file.
 			watcher.watch([root], 1);
 			assert.equal(await calls.next(3_000), undefined);
+		} finally {
+			watcher.dispose();
+		}
+	});
+
+	it('asks for a look at every file once a minute while every folder is watched, and at once for a folder that appears', async () => {
+		const root = tempDir();
+		const later = path.join(tempDir(), 'later');
+		const calls: Array<readonly string[] | undefined> = [];
+		const watcher = new UsageWatcher((changed) => calls.push(changed), quietLogger, 100, 60);
+		try {
+			// Polling every 5 s: the ticks between full looks ask for nothing (the watcher reports changes).
+			watcher.watch([root, later], 5);
+			for (let tick = 1; tick < 12; tick++) watcher.tick();
+			assert.deepEqual(calls, []);
+			watcher.tick();
+			assert.deepEqual(calls, [undefined]);
+			// A folder that did not exist is watched once it does, and looked at in full at once: files
+			// may have come before its watcher.
+			fs.mkdirSync(later);
+			watcher.tick();
+			assert.deepEqual(calls, [undefined, undefined]);
+			watcher.tick();
+			assert.equal(calls.length, 2);
 		} finally {
 			watcher.dispose();
 		}
