@@ -100,6 +100,11 @@ export class Ledger {
 	private readonly lock: FileLock;
 	private readonly snapshotFile: string;
 	private index = new DedupeIndex();
+	/**
+	 * Rows changed and not yet written, kept across refreshes: its marks grow to the index's size, and
+	 * a refresh of the editor's, a few rows at most, would otherwise allocate them again each time.
+	 */
+	private readonly changedRows = new ChangedRows();
 	private cursors: CursorState = { version: 1, files: {} };
 	/** Log offset covered by the snapshot on disk, as far as this process knows. */
 	private snapshotOffset = 0;
@@ -304,7 +309,8 @@ export class Ledger {
 		// Each event goes into the index as soon as it is read (its columns hold it; the event object
 		// dies young). The rows that changed are written to the log by `flush`: only the best copy of
 		// each, so the log does not fill with superseded streamed fragments.
-		const changedRows = new ChangedRows();
+		const changedRows = this.changedRows;
+		changedRows.take(); // none left by a refresh that failed part way
 		const take = (event: UsageEvent): void => {
 			const row = this.index.store(event);
 			if (row >= 0) changedRows.add(row);
