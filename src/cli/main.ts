@@ -7,7 +7,7 @@ import { cachedPriceBook, savePriceCache } from '../engine/priceCache';
 import { ledgerHome } from '../ledger/ledgerHome';
 import type { CapOverride } from '../core/budget/dailyCap';
 import { allowsNewRequests } from '../core/budget/dailyCap';
-import type { UsageEvent } from '../core/usage/usageEvent';
+import type { CountedUsage } from '../core/usage/usageEvent';
 import type { CapView } from '../engine/capEvaluation';
 import { capView, capViewRange } from '../engine/capEvaluation';
 import { readCapOverride, writeCapOverride } from '../engine/capState';
@@ -94,7 +94,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	};
 	// Today's views read only the recent days they look at, so they stay fast however long the history;
 	// whole-history reports aggregate the events one at a time.
-	const recent = (): UsageEvent[] => ledger.counted(capViewRange(now, base));
+	const recent = (): CountedUsage[] => ledger.counted(capViewRange(now, base));
 	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
 
 	switch (args.command) {
@@ -171,7 +171,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	return 0;
 }
 
-function capFor(args: CliArgs, settings: EngineSettings, home: string, events: readonly UsageEvent[], now: number, options: ReportOptions): CapView {
+function capFor(args: CliArgs, settings: EngineSettings, home: string, events: readonly CountedUsage[], now: number, options: ReportOptions): CapView {
 	const effective = args.dailyCap === undefined ? settings : { ...settings, cap: { ...settings.cap, dailyUSD: args.dailyCap > 0 ? args.dailyCap : null } };
 	return capView(events, effective, readCapOverride(home), now, options);
 }

@@ -6,7 +6,7 @@ import { priceUsage } from '../core/pricing/pricing';
 import type { ReportOptions } from '../core/report/reports';
 import { addDays } from '../core/time/zonedDate';
 import type { TimeRange } from '../core/usage/dedupe';
-import type { UsageEvent } from '../core/usage/usageEvent';
+import type { CountedUsage } from '../core/usage/usageEvent';
 import type { EngineSettings } from './settings';
 
 export interface CapView extends CapStatus {
@@ -35,7 +35,7 @@ export function capViewRange(now: number, options: Pick<ReportOptions, 'calendar
 }
 
 /** Today's spend against the cap, the forecast and runaway sessions, from the ledger's events. */
-export function capView(events: readonly UsageEvent[], settings: EngineSettings, override: CapOverride | undefined, now: number, options: ReportOptions): CapView {
+export function capView(events: readonly CountedUsage[], settings: EngineSettings, override: CapOverride | undefined, now: number, options: ReportOptions): CapView {
 	const { calendar, prices } = options;
 	const today = calendar.dateKey(now);
 	const firstDay = addDays(today, -historyDays);

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
-import type { UsageEvent } from '../core/usage/usageEvent';
 import { hashBytes } from './cursorState';
 import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
 
@@ -15,6 +14,8 @@ export interface LogPosition {
 }
 
 const headBytes = 4096;
+/** Rows encoded at a time when the whole log is written again. */
+const rowsPerWrite = 20_000;
 
 /**
  * The ledger's append-only event file, shared by every process. Readers take only complete lines,
@@ -154,13 +155,21 @@ export class EventLog {
 		}
 	}
 
-	/** Replaces the whole file atomically (write a sibling, then rename over). */
-	replaceWith(events: readonly UsageEvent[]): void {
+	/**
+	 * Replaces the whole file atomically (write a sibling, then rename over) with every row of an
+	 * index, whose key text it must hold.
+	 */
+	replaceWith(index: DedupeIndex): void {
 		const temporary = `${this.file}.${process.pid}.tmp`;
-		const text = new EventEncoder().encode(events);
+		const encoder = new RowEncoder(new EventEncoder());
 		const fd = fs.openSync(temporary, 'w');
 		try {
-			fs.writeSync(fd, text);
+			// A chunk of rows at a time: the whole log's lines at once would double what a long history holds.
+			for (let first = 0; first < index.size; first += rowsPerWrite) {
+				const rows = Array.from({ length: Math.min(rowsPerWrite, index.size - first) }, (_, i) => first + i);
+				const { bytes } = encoder.encode(index, rows);
+				for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+			}
 			fs.fsyncSync(fd);
 		} finally {
 			fs.closeSync(fd);

@@ -20,16 +20,16 @@ export interface IndexSnapshot {
 	readonly columns: DedupeColumns;
 }
 
-const magic = Buffer.from('TLINDEX3');
-const formatVersion = 3;
+const magic = Buffer.from('TLINDEX4');
+const formatVersion = 4;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
-type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+type Column = Float64Array | Uint32Array | Uint8Array;
 /**
  * How a column is stored: as it is, or narrower when its values allow (`u16` for numbers below
  * 2^16), or not at all (`nan`: no amount in any row, read back as an empty column).
  */
-type Encoding = 'f64' | 'u32' | 'i32' | 'u8' | 'u16' | 'nan';
+type Encoding = 'f64' | 'u32' | 'u8' | 'u16' | 'nan';
 
 interface Segment {
 	readonly name: ColumnName;
@@ -54,12 +54,9 @@ const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column
 	['flags', Uint8Array, 1],
 	['reportedCost', Float64Array, -1],
 	['reportedCredits', Float64Array, -1],
-	['keyStart', Uint32Array, 1],
-	['keyLength', Uint32Array, 1],
-	['messageStart', Uint32Array, 1],
-	['messageLength', Uint32Array, 1],
-	['keyHash', Int32Array, 1],
-	['messageHash', Int32Array, 1],
+	['keyPrint', Uint32Array, 4],
+	['messagePrint', Uint32Array, 4],
+	['pending', Uint32Array, 0],
 	['text', Uint8Array, 0],
 ];
 
@@ -102,7 +99,7 @@ export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void 
 }
 
 const zeros = new Uint8Array(8);
-const bytesPer: Record<Exclude<Encoding, 'nan'>, number> = { f64: 8, u32: 4, i32: 4, u8: 1, u16: 2 };
+const bytesPer: Record<Exclude<Encoding, 'nan'>, number> = { f64: 8, u32: 4, u8: 1, u16: 2 };
 /** Values narrowed at a time: 512 KB of staging. */
 const stagingValues = 65_536;
 
@@ -161,7 +158,7 @@ function storedAs(name: ColumnName, column: Column): { name: ColumnName; encodin
 		return { name, encoding: 'f64', column };
 	}
 	if (column instanceof Uint32Array) return { name, encoding: maximum(column) < 0x10000 ? 'u16' : 'u32', column };
-	return { name, encoding: column instanceof Int32Array ? 'i32' : 'u8', column };
+	return { name, encoding: 'u8', column };
 }
 
 /** The snapshot, or undefined when there is none or it cannot be trusted (then the log is read whole). */
@@ -221,8 +218,6 @@ function widened(buffer: Buffer, offset: number, segment: Segment): Column {
 	switch (segment.encoding) {
 		case 'f64':
 			return new Float64Array(buffer.buffer, at, segment.bytes / 8);
-		case 'i32':
-			return new Int32Array(buffer.buffer, at, segment.bytes / 4);
 		case 'u8':
 			return new Uint8Array(buffer.buffer, at, segment.bytes);
 		case 'u16':
@@ -234,7 +229,7 @@ function widened(buffer: Buffer, offset: number, segment: Segment): Column {
 	}
 }
 
-/** Every string number, text range and large token count points inside the snapshot. */
+/** Every string number, held text range and large token count points inside the snapshot. */
 function withinBounds(columns: DedupeColumns): boolean {
 	if (!columns.strings.every((value) => typeof value === 'string')) return false;
 	const { largeTokens } = columns;
@@ -243,10 +238,11 @@ function withinBounds(columns: DedupeColumns): boolean {
 		if (!Number.isInteger(largeTokens[i]) || largeTokens[i]! < 0 || largeTokens[i]! >= columns.tokens.length) return false;
 	}
 	if (columns.rows > 0 && maximum(columns.refs) >= columns.strings.length) return false;
-	const textLength = columns.text.length;
-	for (let row = 0; row < columns.rows; row++) {
-		if (columns.keyStart[row]! + columns.keyLength[row]! > textLength) return false;
-		if (columns.messageStart[row]! + columns.messageLength[row]! > textLength) return false;
+	const { pending, text } = columns;
+	if (pending.length % 5 !== 0) return false;
+	for (let at = 0; at < pending.length; at += 5) {
+		if (pending[at]! >= columns.rows) return false;
+		if (pending[at + 1]! + pending[at + 2]! > text.length || pending[at + 3]! + pending[at + 4]! > text.length) return false;
 	}
 	return true;
 }

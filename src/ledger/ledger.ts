@@ -163,21 +163,25 @@ export class Ledger {
 			throw new Error(`Another process is updating the ledger in ${this.home}; try again when it has finished.`);
 		}
 		try {
-			this.syncFromLog();
+			// The index keeps keys as fingerprints: the kept events' keys are read from the log again.
+			const written = new DedupeIndex();
+			new EventLog(this.log.file).readNew(() => written);
 			const exists = new Map<string, boolean>();
-			const orphans = this.index.all().filter((event) => {
-				let known = exists.get(event.file);
+			const orphan = (row: number): boolean => {
+				const file = written.fileOf(row);
+				let known = exists.get(file);
 				if (known === undefined) {
-					known = fs.existsSync(event.file);
-					exists.set(event.file, known);
+					known = fs.existsSync(file);
+					exists.set(file, known);
 				}
 				return !known;
-			});
+			};
 			this.index = new DedupeIndex();
-			for (const event of orphans) this.index.add(event);
+			this.index.absorb(written, () => {}, orphan);
 			const cursors: CursorState = { version: 1, files: {} };
 			const stats = this.ingest(cursors, { write: false });
-			this.log.replaceWith(this.index.all());
+			this.log.replaceWith(this.index);
+			this.index.releaseText();
 			this.cursorStore.save(cursors);
 			this.cursorsUnsaved = false;
 			this.cursors = cursors;
@@ -194,7 +198,7 @@ export class Ledger {
 	 * The requests that count, each once; only those in `range` when given (views of a day or a week
 	 * then cost only what they show, however long the history).
 	 */
-	counted(range?: TimeRange): UsageEvent[] {
+	counted(range?: TimeRange): CountedUsage[] {
 		return this.index.counted(range);
 	}
 
@@ -249,6 +253,8 @@ export class Ledger {
 			}
 			return this.index;
 		});
+		// What the log holds needs no key text in memory: its lines spell the keys out.
+		this.index.releaseText();
 	}
 
 	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */
@@ -328,6 +334,7 @@ export class Ledger {
 			eventsStored += rows.length;
 			if (options.write) {
 				this.log.appendRows(this.index, rows);
+				this.index.releaseText();
 				const due = flushedAt - this.cursorsSavedAt >= cursorsEveryMs || (last && options.changed === undefined);
 				if (this.cursorsUnsaved && due) {
 					this.cursorStore.save(cursors);
@@ -349,8 +356,9 @@ export class Ledger {
 		const { due, listed, complete } = this.filesDue(cursors, options.changed);
 		const background = this.startBackgroundScan(due);
 		const helped = new Set(background?.tasks.map((task) => task.file));
-		// The helper's rows come into this index too, batch by batch: room for all of them at once.
-		reserveFor(this.index, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0));
+		// The helper's rows come into this index too, batch by batch: room for all of them at once. Their
+		// key text is held only until written, a flush or a batch at a time: no room for all of it.
+		reserveFor(this.index, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0), false);
 		const readOne = (item: DueFile): void => {
 			const { source, file, stat, previous, signature } = item;
 			let cursor: FileCursor;

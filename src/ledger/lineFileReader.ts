@@ -132,8 +132,11 @@ const bytesPerRequestAtLeast = 2048;
 /** Key and message bytes per request, about. */
 const textBytesPerRequest = 96;
 
-/** Makes room in an index for what reading `bytes` new bytes of records may add. */
-export function reserveFor(index: DedupeIndex, bytes: number): void {
+/**
+ * Makes room in an index for what reading `bytes` new bytes of records may add; with `holdingText`,
+ * for the key text of all of it too (an index whose rows are not written out as it goes).
+ */
+export function reserveFor(index: DedupeIndex, bytes: number, holdingText: boolean): void {
 	const rows = Math.ceil(bytes / bytesPerRequestAtLeast);
-	index.reserveMore(rows, rows * textBytesPerRequest);
+	index.reserveMore(rows, holdingText ? rows * textBytesPerRequest : 0);
 }

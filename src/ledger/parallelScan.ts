@@ -243,6 +243,6 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 
 function batchIndex(bytes: number): DedupeIndex {
 	const index = new DedupeIndex();
-	reserveFor(index, bytes);
+	reserveFor(index, bytes, true);
 	return index;
 }

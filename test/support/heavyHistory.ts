@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { seededRandom } from './seededRandom';
 import type { SourceId, UsageEvent } from '../../src/core/usage/usageEvent';
-import { EventLog } from '../../src/ledger/eventLog';
+import { EventEncoder } from '../../src/ledger/eventCodec';
 
 /**
  * A year of heavy use as the ledger holds it: ~100k requests from Claude Code and Codex across
@@ -78,5 +78,5 @@ export function heavyHistory(options: HeavyHistoryOptions): UsageEvent[] {
 /** Writes events into a ledger folder's event log, as earlier scans would have. */
 export function writeLedgerHistory(ledgerDir: string, events: readonly UsageEvent[]): void {
 	fs.mkdirSync(ledgerDir, { recursive: true });
-	new EventLog(path.join(ledgerDir, 'events.jsonl')).replaceWith(events);
+	fs.writeFileSync(path.join(ledgerDir, 'events.jsonl'), new EventEncoder().encode(events));
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { aiderSources, aiderSourcesForWorkspaces, discoverAiderFiles, gitRoot } from '../../src/sources/aider/aiderSource';
 import type { Environment } from '../../src/sources/logSource';
@@ -11,7 +11,7 @@ import { fixturesDir, tempDir } from './helpers';
 const aiderDir = path.join(fixturesDir, 'aider');
 const zone = 'Europe/Berlin';
 
-function totals(events: readonly UsageEvent[]) {
+function totals(events: readonly CountedUsage[]) {
 	return {
 		requests: events.length,
 		input: events.reduce((sum, event) => sum + event.inputTokens, 0),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { codexHomes, codexSources, listCodexFiles } from '../../src/sources/codex/codexSource';
 import { fixturesDir, homeWithFixtures } from './helpers';
@@ -30,7 +30,7 @@ interface Sums {
 	reasoningTokens: number;
 }
 
-function sums(events: readonly UsageEvent[]): Sums {
+function sums(events: readonly CountedUsage[]): Sums {
 	const result = { requests: 0, inputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, outputTokens: 0, reasoningTokens: 0 };
 	for (const event of events) {
 		result.requests++;

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { continueGlobalDir, continueSources, continueTokenFiles } from '../../src/sources/continue/continueSource';
 import { parseContinueLines } from '../../src/sources/continue/parseContinueLines';
@@ -12,7 +12,7 @@ import { fixturesDir, tempDir } from './helpers';
 const continueDir = path.join(fixturesDir, 'continue');
 const tokensFile = path.join(continueDir, 'dev_data', '0.2.0', 'tokensGenerated.jsonl');
 
-function totals(events: readonly UsageEvent[]) {
+function totals(events: readonly CountedUsage[]) {
 	return {
 		requests: events.length,
 		input: events.reduce((sum, event) => sum + event.inputTokens, 0),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { copilotOtelFolder, copilotSources } from '../../src/sources/copilot/copilotSource';
 import { parseCopilotOtelLines, timeMs, usageOf } from '../../src/sources/copilot/parseCopilotOtelLines';
@@ -15,7 +15,7 @@ const cliFile = path.join(copilotDir, 'cli-otlp.jsonl');
 const trace1 = '4bf92f3577b34da6a3ce929d0e0e4736';
 const trace3 = '6d1b405799d56fc8c5e014bf202f6958';
 
-function totals(events: readonly UsageEvent[]) {
+function totals(events: readonly CountedUsage[]) {
 	return {
 		requests: events.length,
 		input: events.reduce((sum, event) => sum + event.inputTokens, 0),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import type { Environment } from '../../src/sources/logSource';
 import { cursorDatabaseCandidates, cursorSources, cursorUserDir, readCursorDatabase } from '../../src/sources/cursor/cursorSource';
@@ -12,7 +12,7 @@ import { fixturesDir, tempDir } from './helpers';
 const fixture = path.join(fixturesDir, 'cursor');
 const fixtureDb = path.join(fixture, 'User', 'globalStorage', 'state.vscdb');
 
-function totals(events: readonly UsageEvent[]): { inputTokens: number; outputTokens: number; cacheTokens: number; requests: number } {
+function totals(events: readonly CountedUsage[]): { inputTokens: number; outputTokens: number; cacheTokens: number; requests: number } {
 	const sum = { inputTokens: 0, outputTokens: 0, cacheTokens: 0, requests: 0 };
 	for (const event of events) {
 		sum.inputTokens += event.inputTokens;

@@ -1,17 +1,25 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
-import { usageEvent } from './helpers';
+import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
+import { countedFigures, usageEvent } from './helpers';
 
-function counted(events: readonly UsageEvent[]): UsageEvent[] {
+/** The copies that count, each with its key (the index keeps keys as fingerprints), in the order keys were first seen. */
+function countedCopies(index: DedupeIndex, events: readonly UsageEvent[]): Array<CountedUsage & { key: string }> {
+	const keys = [...new Set(events.map((event) => event.key))].filter((key) => index.counts(key));
+	return keys.map((key) => ({ key, ...index.get(key)! }));
+}
+
+function counted(events: readonly UsageEvent[]): Array<CountedUsage & { key: string }> {
 	const index = new DedupeIndex();
 	for (const event of events) index.add(event);
-	return index.counted();
+	const copies = countedCopies(index, events);
+	assert.equal(index.counted().length, copies.length);
+	return copies;
 }
 
 /** Every order of the events must give the same result: incremental ingest and rebuild agree. */
-function countedInEveryOrder(events: readonly UsageEvent[]): UsageEvent[] {
+function countedInEveryOrder(events: readonly UsageEvent[]): Array<CountedUsage & { key: string }> {
 	const first = counted(events);
 	const canonical = JSON.stringify(first.map((event) => event.key + event.outputTokens).sort());
 	for (const order of permutations(events)) {
@@ -107,7 +115,7 @@ describe('DedupeIndex', () => {
 		const costed = usageEvent({ key: 'claude-code:m3:r3', reportedCostUSD: 0.25, reportedCredits: 3 });
 		const index = new DedupeIndex();
 		for (const event of [plain, large, costed]) index.add(event);
-		const expected = [plain, large, costed];
+		const expected = [plain, large, costed].map(countedFigures);
 		assert.deepEqual(index.counted(), expected);
 		assert.deepEqual(index.counted()[0]!.reportedCostUSD, null);
 
@@ -120,7 +128,7 @@ describe('DedupeIndex', () => {
 		// A better copy with small counts replaces the large ones entirely.
 		const better = { ...large, inputTokens: 1, outputTokens: 6e12, cacheReadTokens: 2, reasoningTokens: 3 };
 		assert.equal(merged.add(better), true);
-		assert.deepEqual(merged.get(large.key), better);
-		assert.deepEqual(DedupeIndex.fromColumns(merged.columns()).get(large.key), better);
+		assert.deepEqual(merged.get(large.key), countedFigures(better));
+		assert.deepEqual(DedupeIndex.fromColumns(merged.columns()).get(large.key), countedFigures(better));
 	});
 });

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
 import { parseGeminiDocument, parseGeminiLines, sessionIdFromPath } from '../../src/sources/geminiCli/parseGeminiChats';
 import { fixturesDir } from './helpers';
 
@@ -16,9 +16,9 @@ const legacyFile = path.join(tmpDir, '9b1f0c3d2e4a5b6c7d8e9f00112233445566778899
 const parseFile = (file: string) => parseGeminiLines(fs.readFileSync(file), { file, offset: 0, line: 0 }, undefined, { project: '/home/dev/acme-api' });
 
 /** [input, cacheRead, output, reasoning] per event. */
-const buckets = (events: readonly UsageEvent[]) => events.map((event) => [event.inputTokens, event.cacheReadTokens, event.outputTokens, event.reasoningTokens]);
+const buckets = (events: readonly CountedUsage[]) => events.map((event) => [event.inputTokens, event.cacheReadTokens, event.outputTokens, event.reasoningTokens]);
 
-const counted = (events: readonly UsageEvent[]): UsageEvent[] => {
+const counted = (events: readonly UsageEvent[]): CountedUsage[] => {
 	const index = new DedupeIndex();
 	for (const event of events) index.add(event);
 	return index.counted();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage } from '../../src/core/usage/usageEvent';
 import { Ledger } from '../../src/ledger/ledger';
 import { geminiCliSources, geminiTmpRoot } from '../../src/sources/geminiCli/geminiCliSource';
 import { fixturesDir, homeWithFixtures } from './helpers';
@@ -21,7 +21,7 @@ const legacyRelative = `tmp/${hashDir}/chats/session-2026-04-20T08-00-7d3e2f1a.j
 const fixtureTotals = { requests: 6, inputTokens: 14244, cacheReadTokens: 39716, outputTokens: 1326, reasoningTokens: 400 };
 type Sums = typeof fixtureTotals;
 
-function sums(events: readonly UsageEvent[]): Sums {
+function sums(events: readonly CountedUsage[]): Sums {
 	const result = { requests: 0, inputTokens: 0, cacheReadTokens: 0, outputTokens: 0, reasoningTokens: 0 };
 	for (const event of events) {
 		result.requests++;

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
 
 export const fixturesDir = path.join(__dirname, '..', 'fixtures');
 
@@ -65,3 +65,11 @@ export const claudeFixtureTotals = {
 	unpricedRequests: 1,
 	costUSD: 0.014451,
 } as const;
+
+/** An event as the ledger's index gives it back: without key and message id, which it keeps only as fingerprints. */
+export function countedFigures(event: UsageEvent): CountedUsage {
+	const figures: { -readonly [K in keyof UsageEvent]?: UsageEvent[K] } = { ...event };
+	delete figures.key;
+	delete figures.messageId;
+	return figures as CountedUsage;
+}

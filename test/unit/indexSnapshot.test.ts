@@ -6,12 +6,13 @@ import { PriceBook } from '../../src/core/pricing/pricing';
 import { dailyReport } from '../../src/core/report/reports';
 import { ZonedCalendar } from '../../src/core/time/zonedDate';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
-import type { UsageEvent } from '../../src/core/usage/usageEvent';
+import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
+import { EventEncoder, RowEncoder } from '../../src/ledger/eventCodec';
 import { readIndexSnapshot, writeIndexSnapshot } from '../../src/ledger/indexSnapshot';
 import { Ledger } from '../../src/ledger/ledger';
 import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
 import { generateClaudeCorpus } from '../support/claudeCorpus';
-import { tempDir, usageEvent } from './helpers';
+import { countedFigures, tempDir, usageEvent } from './helpers';
 
 const hour = 3_600_000;
 const base = Date.parse('2026-05-02T10:00:00Z');
@@ -30,6 +31,17 @@ function sampleEvents(): UsageEvent[] {
 	];
 }
 
+/** What an index holds under each key of the events (its figures, and whether it counts); keys are kept only as fingerprints. */
+function stored(index: DedupeIndex, events: readonly UsageEvent[]): Array<{ key: string; counts: boolean; copy: CountedUsage | undefined }> {
+	return [...new Set(events.map((event) => event.key))].map((key) => ({ key, counts: index.counts(key), copy: index.get(key) }));
+}
+
+/** The ledger lines an index writes for all its rows (it must hold their key text). */
+function lines(index: DedupeIndex): string {
+	const rows = Array.from({ length: index.size }, (_, row) => row);
+	return new RowEncoder(new EventEncoder()).encode(index, rows).bytes.toString('utf8');
+}
+
 function indexOf(events: readonly UsageEvent[]): DedupeIndex {
 	const index = new DedupeIndex(4);
 	for (const event of events) index.add(event);
@@ -42,13 +54,34 @@ describe('DedupeIndex columns', () => {
 		const index = indexOf(events);
 		assert.equal(index.size, 7);
 		const restored = DedupeIndex.fromColumns(index.columns());
-		assert.deepEqual(restored.all(), index.all());
+		assert.deepEqual(stored(restored, events), stored(index, events));
 		assert.deepEqual(restored.counted(), index.counted());
-		assert.deepEqual(index.get('claude-code:msg_1:req_1'), events[1]);
-		assert.deepEqual(restored.get('claude-code:at:/home/dév/ñ.jsonl:120'), events[4]);
+		assert.deepEqual(index.get('claude-code:msg_1:req_1'), countedFigures(events[1]!));
+		assert.deepEqual(restored.get('claude-code:at:/home/dév/ñ.jsonl:120'), countedFigures(events[4]!));
 		// The sidechain replay of msg_1 is stored but does not count.
-		assert.deepEqual(index.counted().map((event) => event.key).includes('claude-code:msg_1:req_btw'), false);
-		assert.equal(index.all().length, 7);
+		assert.equal(index.counts('claude-code:msg_1:req_btw'), false);
+		assert.equal(index.get('claude-code:msg_1:req_btw')?.outputTokens, 999);
+		assert.equal(index.counted().length, 6);
+		// The key text not yet written out comes through too, and writes the same lines.
+		assert.equal(lines(restored), lines(index));
+		assert.match(lines(index), /"claude-code:at:\/home\/dév\/ñ.jsonl:120"/);
+	});
+
+	it('keeps only fingerprints once the text is written out, and deduplicates as before', () => {
+		const events = sampleEvents();
+		const index = indexOf(events);
+		const before = stored(index, events);
+		index.releaseText();
+		assert.throws(() => lines(index), /not held/);
+		assert.equal(index.holdsText(0), false);
+		assert.equal(index.columns().text.length, 0);
+		assert.deepEqual(stored(index, events), before);
+		for (const event of events) assert.equal(index.add(event), false, event.key);
+		// A better copy of a written row is held again, under its own key.
+		const row = index.store(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 4000 }));
+		assert.equal(index.holdsText(row), true);
+		assert.match(new RowEncoder(new EventEncoder()).encode(index, [row]).bytes.toString('utf8'), /^\["e","claude-code:msg_2:req_2",12,/m);
+		assert.equal(index.size, 7);
 	});
 
 	it('keeps deduplicating against restored rows, and grows past them', () => {
@@ -62,7 +95,9 @@ describe('DedupeIndex columns', () => {
 		const sidechainOnly = DedupeIndex.fromColumns(indexOf([usageEvent({ key: 'claude-code:msg_9:req_side', messageId: 'msg_9', sidechain: true })]).columns());
 		assert.equal(sidechainOnly.counted().length, 1);
 		sidechainOnly.add(usageEvent({ key: 'claude-code:msg_9:req_main', messageId: 'msg_9' }));
-		assert.deepEqual(sidechainOnly.counted().map((event) => event.key), ['claude-code:msg_9:req_main']);
+		assert.equal(sidechainOnly.counted().length, 1);
+		assert.equal(sidechainOnly.counts('claude-code:msg_9:req_main'), true);
+		assert.equal(sidechainOnly.counts('claude-code:msg_9:req_side'), false);
 	});
 
 	it('absorbs another index exactly as if its events had been added one by one', () => {
@@ -73,14 +108,22 @@ describe('DedupeIndex columns', () => {
 		const merged = indexOf(mine);
 		const changed: number[] = [];
 		merged.absorb(indexOf(theirs), (row) => changed.push(row));
-		assert.deepEqual(merged.all(), expected.all());
+		assert.deepEqual(stored(merged, [...mine, ...theirs]), stored(expected, [...mine, ...theirs]));
 		assert.deepEqual(merged.counted(), expected.counted());
+		assert.equal(lines(merged), lines(expected));
 		// msg_2 and msg_9 kept their better copies here: only rows that took a copy are reported.
-		assert.deepEqual(changed.map((row) => merged.eventAt(row).key).sort(), [...new Set(theirs.map((event) => event.key))].filter((key) => key !== 'claude-code:msg_9:req_9' && key !== 'claude-code:msg_2:req_2').sort());
+		const changedKeys = new RowEncoder(new EventEncoder())
+			.encode(merged, changed)
+			.bytes.toString('utf8')
+			.trim()
+			.split('\n')
+			.filter((line) => line.startsWith('["e"'))
+			.map((line) => JSON.parse(line)[1] as string);
+		assert.deepEqual(changedKeys.sort(), [...new Set(theirs.map((event) => event.key))].filter((key) => key !== 'claude-code:msg_9:req_9' && key !== 'claude-code:msg_2:req_2').sort());
 		// A later copy still finds the absorbed rows by key and by message id.
 		assert.equal(merged.add(usageEvent({ key: 'claude-code:at:/home/dév/ñ.jsonl:120', messageId: '', timestamp: base + 3 * hour, file: '/home/dév/ñ.jsonl' })), false);
 		merged.add(usageEvent({ key: 'amp:t-1:3', messageId: 'm-amp', source: 'amp', sidechain: true }));
-		assert.equal(merged.counted().some((event) => event.key === 'amp:t-1:3'), false);
+		assert.equal(merged.counts('amp:t-1:3'), false);
 	});
 
 	it('answers a time range and the oldest request as a filter of the whole would', () => {
@@ -103,7 +146,9 @@ describe('Index snapshot file', () => {
 		const read = readIndexSnapshot(file);
 		assert.ok(read);
 		assert.deepEqual(read.log, log);
-		assert.deepEqual(DedupeIndex.fromColumns(read.columns).all(), index.all());
+		const restored = DedupeIndex.fromColumns(read.columns);
+		assert.deepEqual(stored(restored, sampleEvents()), stored(index, sampleEvents()));
+		assert.equal(lines(restored), lines(index));
 	});
 
 	it('is ignored when damaged, cut short or of another format', () => {
@@ -124,16 +169,20 @@ describe('Index snapshot file', () => {
 			fs.writeFileSync(file, bytes);
 			assert.equal(readIndexSnapshot(file), undefined, name);
 		}
-		// A string number or a text range pointing past its table is damage too, though the lengths add up.
+		// A string number or a held text range pointing past its table is damage too, though the lengths add up.
 		const columns = indexOf(sampleEvents()).columns();
 		const refs = Uint32Array.from(columns.refs);
 		refs[3] = 9999;
 		writeIndexSnapshot(file, { log, columns: { ...columns, refs } });
 		assert.equal(readIndexSnapshot(file), undefined, 'string number');
-		const keyLength = Uint32Array.from(columns.keyLength);
-		keyLength[2] = columns.text.length;
-		writeIndexSnapshot(file, { log, columns: { ...columns, keyLength } });
+		const pending = Uint32Array.from(columns.pending);
+		pending[5 * 2 + 2] = columns.text.length;
+		writeIndexSnapshot(file, { log, columns: { ...columns, pending } });
 		assert.equal(readIndexSnapshot(file), undefined, 'text range');
+		const pendingRow = Uint32Array.from(columns.pending);
+		pendingRow[5 * 3] = columns.rows;
+		writeIndexSnapshot(file, { log, columns: { ...columns, pending: pendingRow } });
+		assert.equal(readIndexSnapshot(file), undefined, 'held row');
 		assert.equal(readIndexSnapshot(path.join(dir, 'missing.snapshot')), undefined);
 	});
 });

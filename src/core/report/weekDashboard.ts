@@ -11,7 +11,7 @@ import type {
 import type { DateKey, WeekStart, ZonedCalendar } from '../time/zonedDate';
 import { addDays, weekStartOf } from '../time/zonedDate';
 import type { TimeRange } from '../usage/dedupe';
-import type { UsageEvent } from '../usage/usageEvent';
+import type { CountedUsage } from '../usage/usageEvent';
 import type { DailyRow, ReportOptions } from './reports';
 import { dailyReport, sessionsReport } from './reports';
 import type { Totals } from './totals';
@@ -88,14 +88,14 @@ export function weekDashboardRange(options: WeekDashboardOptions): TimeRange {
 	return weekWindow(options).needed;
 }
 
-export function weekDashboard(events: readonly UsageEvent[], options: WeekDashboardOptions): WeekDashboard {
+export function weekDashboard(events: readonly CountedUsage[], options: WeekDashboardOptions): WeekDashboard {
 	const { calendar, weekStart, now } = options;
 	const base: ReportOptions = { calendar: options.calendar, prices: options.prices, ...(options.sources === undefined ? {} : { sources: options.sources }) };
 	const { today, current, start, end, previous, days, needed, shown: shownRange } = weekWindow(options);
 
 	// One pass: keep the two weeks involved and find the oldest request (unless the caller knows it).
-	const near: UsageEvent[] = [];
-	const shown: UsageEvent[] = [];
+	const near: CountedUsage[] = [];
+	const shown: CountedUsage[] = [];
 	let oldest = options.oldest ?? Number.POSITIVE_INFINITY;
 	for (const event of events) {
 		if (options.sources !== undefined && !options.sources.has(event.source)) continue;
@@ -167,7 +167,7 @@ export function weekDashboard(events: readonly UsageEvent[], options: WeekDashbo
 function compare(
 	totals: TotalsView,
 	previousWeek: TotalsView,
-	sameTimeEvents: readonly UsageEvent[] | undefined,
+	sameTimeEvents: readonly CountedUsage[] | undefined,
 	previousRange: ReportOptions,
 	now: number,
 ): WeekComparison {
@@ -208,8 +208,8 @@ function rowsFromBreakdown(
 }
 
 /** Projects and branches (no report groups by them): one daily report per group of events. */
-function rowsByPartition(events: readonly UsageEvent[], keyOf: (event: UsageEvent) => string, week: ReportOptions, days: readonly DateKey[]): BreakdownRow[] {
-	const groups = new Map<string, UsageEvent[]>();
+function rowsByPartition(events: readonly CountedUsage[], keyOf: (event: CountedUsage) => string, week: ReportOptions, days: readonly DateKey[]): BreakdownRow[] {
+	const groups = new Map<string, CountedUsage[]>();
 	for (const event of events) {
 		const key = keyOf(event);
 		const group = groups.get(key);
@@ -226,10 +226,10 @@ function rowsByPartition(events: readonly UsageEvent[], keyOf: (event: UsageEven
 	return byCost(rows);
 }
 
-function sessionViews(events: readonly UsageEvent[], week: ReportOptions, days: readonly DateKey[], calendar: ZonedCalendar): SessionView[] {
+function sessionViews(events: readonly CountedUsage[], week: ReportOptions, days: readonly DateKey[], calendar: ZonedCalendar): SessionView[] {
 	const sessionKey = (source: string, sessionId: string): string => `${source}\u0000${sessionId}`;
 	// Each day's report reads only that day's events (the report still checks the date itself).
-	const byDate = new Map<DateKey, UsageEvent[]>(days.map((date) => [date, []]));
+	const byDate = new Map<DateKey, CountedUsage[]>(days.map((date) => [date, []]));
 	for (const event of events) byDate.get(calendar.dateKey(event.timestamp))?.push(event);
 	const perDay = days.map((date) => {
 		const report = sessionsReport(byDate.get(date) ?? [], { ...week, since: date, until: date });

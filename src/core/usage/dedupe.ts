@@ -1,5 +1,6 @@
 import type { CountedUsage, SourceId, TokenCounts, UsageEvent } from './usageEvent';
 import { totalTokens } from './usageEvent';
+import { fingerprint128 } from './fingerprint';
 
 /** What decides between two copies of one request. */
 export type CopyRank = TokenCounts & Pick<UsageEvent, 'sidechain' | 'hasSpeed' | 'reportedCostUSD'>;
@@ -38,10 +39,12 @@ export interface TimeRange {
 /**
  * The index as plain arrays: what a snapshot on disk stores and what `DedupeIndex.fromColumns`
  * takes back. Row r's tokens are `tokens[r * 6 …]` in `tokenFields` order, its strings
- * `refs[r * 6 …]` (numbers into `strings`) in `refFields` order; its key and message id are UTF-8
- * ranges of `text`. A token count that is not a whole number below 2^32 - 1 is 2^32 - 1 in `tokens`
- * and stands in `largeTokens`, as pairs of its position in `tokens` and its value. A missing
- * recorded cost or credit amount is NaN; a column of no amounts at all may be empty.
+ * `refs[r * 6 …]` (numbers into `strings`) in `refFields` order; its key's and message id's
+ * fingerprints are `keyPrint[r * 4 …]` and `messagePrint[r * 4 …]`. A token count that is not a whole
+ * number below 2^32 - 1 is 2^32 - 1 in `tokens` and stands in `largeTokens`, as pairs of its position
+ * in `tokens` and its value. A missing recorded cost or credit amount is NaN; a column of no amounts
+ * at all may be empty. `pending` lists the rows whose key text is held (not yet written to the log)
+ * as five numbers each: row, then key start and length, message id start and length, in `text`.
  */
 export interface DedupeColumns {
 	readonly rows: number;
@@ -53,13 +56,10 @@ export interface DedupeColumns {
 	readonly flags: Uint8Array;
 	readonly reportedCost: Float64Array;
 	readonly reportedCredits: Float64Array;
-	readonly keyStart: Uint32Array;
-	readonly keyLength: Uint32Array;
-	readonly messageStart: Uint32Array;
-	readonly messageLength: Uint32Array;
-	/** FNV-1a of each key's and message id's bytes, so that loading does not hash them again. */
-	readonly keyHash: Int32Array;
-	readonly messageHash: Int32Array;
+	readonly keyPrint: Uint32Array;
+	/** Zeros for a row without a message id. */
+	readonly messagePrint: Uint32Array;
+	readonly pending: Uint32Array;
 	readonly text: Uint8Array;
 }
 
@@ -107,6 +107,7 @@ export function emptyRowFields(): RowFields {
 
 const tokensPerRow = 6;
 const refsPerRow = 6;
+const printWords = 4;
 const refSource = 0;
 const refModel = 1;
 const refSession = 2;
@@ -117,14 +118,19 @@ const flagSidechain = 1;
 const flagSpeed = 2;
 const flagEstimated = 4;
 const flagModelInferred = 8;
+/** Index-only: the row has a message id (its fingerprint is in `messagePrint`). */
+const flagMessage = 16;
+/** The flags a copy brings; the others belong to the row. */
+const copyFlags = flagSidechain | flagSpeed | flagEstimated | flagModelInferred;
 const noRow = -1;
 /** In `tokens`: the count is in `largeTokens`. */
 const largeToken = 0xffffffff;
 /** An amount column no row has used yet (most histories record no cost): it costs nothing. */
 const noAmounts = new Float64Array(0);
+/** Numbers a `pending` entry of `DedupeColumns` has. */
+const pendingFields = 5;
 
 const utf8 = new TextEncoder();
-const fromUtf8 = new TextDecoder();
 
 /**
  * Holds the best copy of every request and answers which requests count.
@@ -133,13 +139,14 @@ const fromUtf8 = new TextDecoder();
  * id already seen under another request id (Claude's `/btw` side questions replay parent messages) is
  * a duplicate. Main-thread entries with distinct request ids all count.
  *
- * The copies live in columns (typed arrays, keys as UTF-8 bytes, repeated strings numbered) rather
- * than as one object per request: about 200 bytes per request with the hash tables (85 of them a
- * Claude Code key) instead of several hundred, almost nothing for the garbage collector to trace,
- * and a layout that a snapshot writes and reads back without decoding. Events are built as objects
- * only when asked for, and only for the range asked. Token counts take 4 bytes each (a count too
- * large for that, or not whole, is kept aside exactly), and the recorded cost and credits columns
- * exist only once some row has an amount.
+ * The copies live in columns (typed arrays, repeated strings numbered) rather than as one object per
+ * request: about 120 bytes per request with the hash tables, almost nothing for the garbage
+ * collector to trace, and a layout that a snapshot writes and reads back without decoding. Keys and
+ * message ids are held as 128-bit fingerprints (see fingerprint.ts); their text is held only for
+ * rows not yet written to the ledger's log (`releaseText`), which spells them out. Events are built
+ * as objects only when asked for, and only for the range asked. Token counts take 4 bytes each (a
+ * count too large for that, or not whole, is kept aside exactly), and the recorded cost and credits
+ * columns exist only once some row has an amount.
  */
 export class DedupeIndex {
 	private rows = 0;
@@ -152,25 +159,28 @@ export class DedupeIndex {
 	private flags: Uint8Array;
 	private reportedCost: Float64Array;
 	private reportedCredits: Float64Array;
-	private keyStart: Uint32Array;
-	private keyLength: Uint32Array;
-	private messageStart: Uint32Array;
-	private messageLength: Uint32Array;
-	private keyHash: Int32Array;
-	private messageHash: Int32Array;
+	private keyPrint: Uint32Array;
+	private messagePrint: Uint32Array;
 	/** Row + 1 of the next row with the same message id (0: none). */
 	private nextSameMessage: Int32Array;
-	private text: Uint8Array;
-	private textLength = 0;
 	/** Open addressing over keys: row + 1, 0 for an empty slot. */
 	private keySlots: Int32Array;
 	/** Open addressing over message ids: row + 1 of the first row with that id. */
 	private messageSlots: Int32Array;
+	/** Per row: its entry in the held text + 1, 0 when its text is not held. */
+	private pendingSlot: Int32Array;
+	/** Per held entry: its row, then key start and length, message start and length in `text`. */
+	private pendingRow = new Int32Array(64);
+	private pendingRange = new Uint32Array(64 * 4);
+	private pendingCount = 0;
+	private text = new Uint8Array(4096);
+	private textLength = 0;
 	private readonly strings: string[] = [];
 	private readonly stringIds = new Map<string, number>();
-	private scratch = new Uint8Array(256);
-	/** The hash `keyToScratch` computed last. */
-	private lookupHash = 0;
+	private readonly keyBytes = new Utf8Scratch();
+	private readonly messageBytes = new Utf8Scratch();
+	/** The fingerprint of the key or message id looked up last. */
+	private readonly lookup = new Uint32Array(printWords);
 
 	constructor(capacity = 1024) {
 		this.capacity = Math.max(16, capacity);
@@ -180,14 +190,10 @@ export class DedupeIndex {
 		this.flags = new Uint8Array(this.capacity);
 		this.reportedCost = noAmounts;
 		this.reportedCredits = noAmounts;
-		this.keyStart = new Uint32Array(this.capacity);
-		this.keyLength = new Uint32Array(this.capacity);
-		this.messageStart = new Uint32Array(this.capacity);
-		this.messageLength = new Uint32Array(this.capacity);
-		this.keyHash = new Int32Array(this.capacity);
-		this.messageHash = new Int32Array(this.capacity);
+		this.keyPrint = new Uint32Array(this.capacity * printWords);
+		this.messagePrint = new Uint32Array(this.capacity * printWords);
 		this.nextSameMessage = new Int32Array(this.capacity);
-		this.text = new Uint8Array(this.capacity * 64);
+		this.pendingSlot = new Int32Array(this.capacity);
 		this.keySlots = new Int32Array(slotCount(this.capacity));
 		this.messageSlots = new Int32Array(slotCount(this.capacity));
 	}
@@ -205,21 +211,20 @@ export class DedupeIndex {
 		index.flags = columns.flags;
 		index.reportedCost = columns.reportedCost.length === 0 ? noAmounts : columns.reportedCost;
 		index.reportedCredits = columns.reportedCredits.length === 0 ? noAmounts : columns.reportedCredits;
-		index.keyStart = columns.keyStart;
-		index.keyLength = columns.keyLength;
-		index.messageStart = columns.messageStart;
-		index.messageLength = columns.messageLength;
-		index.text = columns.text;
-		index.textLength = columns.text.length;
+		index.keyPrint = columns.keyPrint;
+		index.messagePrint = columns.messagePrint;
 		for (const value of columns.strings) index.stringId(value);
-		index.keyHash = columns.keyHash;
-		index.messageHash = columns.messageHash;
 		index.nextSameMessage = new Int32Array(rows);
+		index.pendingSlot = new Int32Array(rows);
 		index.keySlots = new Int32Array(slotCount(rows));
 		index.messageSlots = new Int32Array(slotCount(rows));
 		for (let row = 0; row < rows; row++) {
 			index.placeKey(row);
-			if (index.messageLength[row]! > 0) index.linkMessage(row);
+			if ((index.flags[row]! & flagMessage) !== 0) index.linkMessage(row);
+		}
+		const { pending, text } = columns;
+		for (let at = 0; at + pendingFields <= pending.length; at += pendingFields) {
+			index.holdText(pending[at]!, text, pending[at + 1]!, pending[at + 2]!, text, pending[at + 3]!, pending[at + 4]!);
 		}
 		return index;
 	}
@@ -231,6 +236,11 @@ export class DedupeIndex {
 	/** The used part of every column, for a snapshot (views, not copies: write them before adding). */
 	columns(): DedupeColumns {
 		const rows = this.rows;
+		const pending = new Uint32Array(this.pendingCount * pendingFields);
+		for (let entry = 0; entry < this.pendingCount; entry++) {
+			pending[entry * pendingFields] = this.pendingRow[entry]!;
+			pending.set(this.pendingRange.subarray(entry * 4, entry * 4 + 4), entry * pendingFields + 1);
+		}
 		return {
 			rows,
 			strings: this.strings,
@@ -242,12 +252,9 @@ export class DedupeIndex {
 			// Never a view of the shared empty column: a helper thread moves these buffers away.
 			reportedCost: this.reportedCost === noAmounts ? new Float64Array(0) : this.reportedCost.subarray(0, rows),
 			reportedCredits: this.reportedCredits === noAmounts ? new Float64Array(0) : this.reportedCredits.subarray(0, rows),
-			keyStart: this.keyStart.subarray(0, rows),
-			keyLength: this.keyLength.subarray(0, rows),
-			messageStart: this.messageStart.subarray(0, rows),
-			messageLength: this.messageLength.subarray(0, rows),
-			keyHash: this.keyHash.subarray(0, rows),
-			messageHash: this.messageHash.subarray(0, rows),
+			keyPrint: this.keyPrint.subarray(0, rows * printWords),
+			messagePrint: this.messagePrint.subarray(0, rows * printWords),
+			pending,
 			text: this.text.subarray(0, this.textLength),
 		};
 	}
@@ -260,27 +267,22 @@ export class DedupeIndex {
 	/**
 	 * `add`, returning the row the event now holds, or -1 when a copy at least as good was there. The
 	 * caller that keeps the winning events by row knows what to write without asking the index again.
+	 * The row's key text is held until `releaseText`.
 	 */
 	store(event: UsageEvent): number {
-		const key = event.key;
-		const keyBytes = this.keyToScratch(key);
-		const hash = this.lookupHash;
-		const found = keyBytes < 0 ? this.findAsciiKey(key, hash) : this.findKey(this.scratch, 0, keyBytes, hash);
-		if (found !== noRow) {
-			if (!isBetterCopy(event, this.rankOf(found))) return noRow;
-			this.writeRow(found, event);
-			return found;
-		}
-		const length = keyBytes < 0 ? key.length : keyBytes;
-		const row = this.newRow(length, hash, event.messageId.length * 3);
-		const start = this.keyStart[row]!;
-		if (keyBytes < 0) {
-			for (let i = 0; i < length; i++) this.text[start + i] = key.charCodeAt(i);
+		const keyBytes = this.keyBytes;
+		const keyLength = keyBytes.encode(event.key);
+		fingerprint128(keyBytes.bytes, 0, keyLength, this.lookup, 0);
+		let row = this.findKey(this.lookup, 0);
+		if (row !== noRow) {
+			if (!isBetterCopy(event, this.rankOf(row))) return noRow;
 		} else {
-			this.text.set(this.scratch.subarray(0, length), start);
+			row = this.newRow(this.lookup);
 		}
-		if (event.messageId !== '') this.storeMessageId(row, event.messageId);
+		const messageLength = event.messageId === '' ? 0 : this.messageBytes.encode(event.messageId);
+		if (messageLength > 0 && (this.flags[row]! & flagMessage) === 0) this.setMessage(row, this.messageBytes.bytes, 0, messageLength);
 		this.writeRow(row, event);
+		this.holdText(row, keyBytes.bytes, 0, keyLength, this.messageBytes.bytes, 0, messageLength);
 		return row;
 	}
 
@@ -288,33 +290,20 @@ export class DedupeIndex {
 	 * `store` for a copy given as bytes and numbers (a ledger line read without building an event):
 	 * its key and message id are UTF-8 ranges of `bytes`, its strings this index's numbers
 	 * (`stringNumber`). Returns the row it now holds, or -1 when a copy at least as good was there.
+	 * The row's key text is held until `releaseText`.
 	 */
 	storeFields(bytes: Uint8Array, fields: RowFields): number {
 		const { keyStart, keyLength, messageStart, messageLength } = fields;
-		const hash = hashOf(bytes, keyStart, keyStart + keyLength);
-		const found = this.findKey(bytes, keyStart, keyLength, hash);
-		if (found !== noRow) {
-			if (!isBetterCopy(rankOfFields(fields), this.rankOf(found))) return noRow;
-			this.writeFields(found, fields);
-			return found;
+		fingerprint128(bytes, keyStart, keyStart + keyLength, this.lookup, 0);
+		let row = this.findKey(this.lookup, 0);
+		if (row !== noRow) {
+			if (!isBetterCopy(rankOfFields(fields), this.rankOf(row))) return noRow;
+		} else {
+			row = this.newRow(this.lookup);
 		}
-		const row = this.newRow(keyLength, hash, messageLength);
-		const start = this.keyStart[row]!;
-		this.text.set(bytes.subarray(keyStart, keyStart + keyLength), start);
-		if (messageLength > 0) {
-			// Where `storeMessageId` would put it: in the key when the key holds it, else after it.
-			let at = indexOfBytes(this.text, start, start + keyLength, bytes, messageLength, messageStart);
-			if (at === noRow) {
-				at = this.textLength;
-				this.text.set(bytes.subarray(messageStart, messageStart + messageLength), at);
-				this.textLength += messageLength;
-			}
-			this.messageStart[row] = at;
-			this.messageLength[row] = messageLength;
-			this.messageHash[row] = hashOf(this.text, this.messageStart[row]!, this.messageStart[row]! + messageLength);
-			this.linkMessage(row);
-		}
+		if (messageLength > 0 && (this.flags[row]! & flagMessage) === 0) this.setMessage(row, bytes, messageStart, messageLength);
 		this.writeFields(row, fields);
+		this.holdText(row, bytes, keyStart, keyLength, bytes, messageStart, messageLength);
 		return row;
 	}
 
@@ -324,70 +313,69 @@ export class DedupeIndex {
 	}
 
 	/**
-	 * Takes every row of another index (a helper thread's) as if each of its events had been added
-	 * here, without building them as objects; `changed` hears each row of this index that took a copy,
-	 * and the other index's row it took.
+	 * Takes rows of another index (a helper thread's; all of them, or those `accept` takes) as if
+	 * each of its events had been added here, without building them as objects; `changed` hears each
+	 * row of this index that took a copy, and the other index's row it took. The other index must
+	 * hold the text of every row taken.
 	 */
-	absorb(other: DedupeIndex, changed: (row: number, from: number) => void): void {
+	absorb(other: DedupeIndex, changed: (row: number, from: number) => void, accept?: (from: number) => boolean): void {
 		const stringMap = other.strings.map((value) => this.stringId(value));
 		for (let from = 0; from < other.rows; from++) {
-			const keyStart = other.keyStart[from]!;
-			const keyLength = other.keyLength[from]!;
-			const hash = other.keyHash[from]!;
-			const found = this.findKey(other.text, keyStart, keyLength, hash);
-			if (found !== noRow) {
-				if (!isBetterCopy(other.rankOf(from), this.rankOf(found))) continue;
-				this.copyRow(other, from, found, stringMap);
-				changed(found, from);
-				continue;
-			}
-			const messageLength = other.messageLength[from]!;
-			const row = this.newRow(keyLength, hash, messageLength);
-			const start = this.keyStart[row]!;
-			this.text.set(other.text.subarray(keyStart, keyStart + keyLength), start);
-			this.messageLength[row] = messageLength;
-			if (messageLength > 0) {
-				const messageStart = other.messageStart[from]!;
-				if (messageStart >= keyStart && messageStart + messageLength <= keyStart + keyLength) {
-					this.messageStart[row] = start + (messageStart - keyStart);
-				} else {
-					this.messageStart[row] = this.textLength;
-					this.text.set(other.text.subarray(messageStart, messageStart + messageLength), this.textLength);
-					this.textLength += messageLength;
+			if (accept !== undefined && !accept(from)) continue;
+			let row = this.findKey(other.keyPrint, from * printWords);
+			if (row !== noRow) {
+				if (!isBetterCopy(other.rankOf(from), this.rankOf(row))) continue;
+			} else {
+				row = this.newRow(other.keyPrint.subarray(from * printWords, from * printWords + printWords));
+				if ((other.flags[from]! & flagMessage) !== 0) {
+					this.messagePrint.set(other.messagePrint.subarray(from * printWords, from * printWords + printWords), row * printWords);
+					this.flags[row] = flagMessage;
+					this.linkMessage(row);
 				}
-				this.messageHash[row] = other.messageHash[from]!;
-				this.linkMessage(row);
 			}
 			this.copyRow(other, from, row, stringMap);
+			const entry = other.pendingSlot[from]! - 1;
+			if (entry < 0) throw new Error('A row to take has no key text: it was written out already.');
+			const range = other.pendingRange;
+			const at = entry * 4;
+			this.holdText(row, other.text, range[at]!, range[at + 1]!, other.text, range[at + 2]!, range[at + 3]!);
 			changed(row, from);
 		}
 	}
 
-	/** The best copy stored under a key. */
-	get(key: string): UsageEvent | undefined {
-		const keyBytes = this.keyToScratch(key);
-		const row = keyBytes < 0 ? this.findAsciiKey(key, this.lookupHash) : this.findKey(this.scratch, 0, keyBytes, this.lookupHash);
-		return row === noRow ? undefined : this.eventAt(row);
+	/**
+	 * Forgets the key text of every row (written to the log now): the index keeps only fingerprints.
+	 * The room stays, for the next rows.
+	 */
+	releaseText(): void {
+		for (let entry = 0; entry < this.pendingCount; entry++) this.pendingSlot[this.pendingRow[entry]!] = 0;
+		this.pendingCount = 0;
+		this.textLength = 0;
 	}
 
-	/** The best copy of every key, replays included: what a rewritten ledger must keep. */
-	all(): UsageEvent[] {
-		const result: UsageEvent[] = [];
-		for (let row = 0; row < this.rows; row++) result.push(this.eventAt(row));
-		return result;
+	/** The best copy stored under a key, as reports read it. */
+	get(key: string): CountedUsage | undefined {
+		const row = this.rowOf(key);
+		return row === noRow ? undefined : this.usageAt(row);
 	}
 
-	/** The events that count, each request once, in the order they were first seen; optionally only those in a range. */
-	counted(range?: TimeRange): UsageEvent[] {
-		const result: UsageEvent[] = [];
-		for (const row of this.countedRows(range)) result.push(this.eventAt(row));
+	/** Whether the request stored under a key counts (it is stored, and no sidechain replay). */
+	counts(key: string): boolean {
+		const row = this.rowOf(key);
+		return row !== noRow && !this.isSidechainReplay(row);
+	}
+
+	/** The requests that count, each once, in the order they were first seen; optionally only those in a range. */
+	counted(range?: TimeRange): CountedUsage[] {
+		const result: CountedUsage[] = [];
+		for (const row of this.countedRows(range)) result.push(this.usageAt(row));
 		return result;
 	}
 
 	/**
 	 * What reports read of the requests that count, one at a time: a report over a whole history that
-	 * aggregates as it goes then never holds every request at once, the collector only ever sees
-	 * short-lived objects, and no key is decoded.
+	 * aggregates as it goes then never holds every request at once, and the collector only ever sees
+	 * short-lived objects.
 	 */
 	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
 		for (const row of this.countedRows(range)) yield this.usageAt(row);
@@ -418,20 +406,21 @@ export class DedupeIndex {
 	}
 
 	private isSidechainReplay(row: number): boolean {
-		if ((this.flags[row]! & flagSidechain) === 0 || this.messageLength[row] === 0) {
+		const flags = this.flags[row]!;
+		if ((flags & flagSidechain) === 0 || (flags & flagMessage) === 0) {
 			return false;
 		}
-		const head = this.findMessage(this.text, this.messageStart[row]!, this.messageLength[row]!, this.messageHash[row]!);
+		const head = this.findMessage(this.messagePrint, row * printWords);
 		let rank: CopyRank | undefined;
 		for (let other = head; other !== noRow; other = this.nextSameMessage[other]! - 1) {
 			if (other === row) continue;
 			// Any main-thread copy makes the sidechain copy a replay. Among sidechain-only copies one
-			// must survive: the best, with the smaller key breaking ties so the choice is stable.
+			// must survive: the best, with the smaller key fingerprint breaking ties so the choice is stable.
 			if ((this.flags[other]! & flagSidechain) === 0) return true;
 			rank ??= this.rankOf(row);
 			const otherRank = this.rankOf(other);
 			if (isBetterCopy(otherRank, rank)) return true;
-			if (!isBetterCopy(rank, otherRank) && this.keyAt(other) < this.keyAt(row)) return true;
+			if (!isBetterCopy(rank, otherRank) && comparePrints(this.keyPrint, other * printWords, row * printWords) < 0) return true;
 		}
 		return false;
 	}
@@ -453,6 +442,7 @@ export class DedupeIndex {
 		this.refs[r + refBranch] = this.stringId(event.branch);
 		this.refs[r + refFile] = this.stringId(event.file);
 		this.flags[row] =
+			(this.flags[row]! & ~copyFlags) |
 			(event.sidechain ? flagSidechain : 0) |
 			(event.hasSpeed ? flagSpeed : 0) |
 			(event.estimated ? flagEstimated : 0) |
@@ -465,7 +455,11 @@ export class DedupeIndex {
 		for (let i = 0; i < tokensPerRow; i++) this.setToken(row * tokensPerRow + i, fields.tokens[i]!);
 		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = fields.strings[i]!;
 		this.flags[row] =
-			(fields.sidechain ? flagSidechain : 0) | (fields.hasSpeed ? flagSpeed : 0) | (fields.estimated ? flagEstimated : 0) | (fields.modelInferred ? flagModelInferred : 0);
+			(this.flags[row]! & ~copyFlags) |
+			(fields.sidechain ? flagSidechain : 0) |
+			(fields.hasSpeed ? flagSpeed : 0) |
+			(fields.estimated ? flagEstimated : 0) |
+			(fields.modelInferred ? flagModelInferred : 0);
 		this.setAmounts(row, fields.reportedCost, fields.reportedCredits);
 	}
 
@@ -473,7 +467,7 @@ export class DedupeIndex {
 		this.timestamp[row] = other.timestamp[from]!;
 		for (let i = 0; i < tokensPerRow; i++) this.setToken(row * tokensPerRow + i, other.tokenAt(from * tokensPerRow + i));
 		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = stringMap[other.refs[from * refsPerRow + i]!]!;
-		this.flags[row] = other.flags[from]!;
+		this.flags[row] = (this.flags[row]! & ~copyFlags) | (other.flags[from]! & copyFlags);
 		this.setAmounts(row, other.costAt(from), other.creditsAt(from));
 	}
 
@@ -539,12 +533,20 @@ export class DedupeIndex {
 		return this.strings[id]!;
 	}
 
-	/** Fills `into` with a row's fields, building nothing. */
+	/** Whether a row's key text is held (it was stored since the last `releaseText`). */
+	holdsText(row: number): boolean {
+		return this.pendingSlot[row] !== 0;
+	}
+
+	/** Fills `into` with a row's fields, building nothing; the row's key text must be held. */
 	readRow(row: number, into: RowFields): void {
-		into.keyStart = this.keyStart[row]!;
-		into.keyLength = this.keyLength[row]!;
-		into.messageStart = this.messageStart[row]!;
-		into.messageLength = this.messageLength[row]!;
+		const entry = this.pendingSlot[row]! - 1;
+		if (entry < 0) throw new Error(`Row ${row}'s key text is not held: it was written out already.`);
+		const range = this.pendingRange;
+		into.keyStart = range[entry * 4]!;
+		into.keyLength = range[entry * 4 + 1]!;
+		into.messageStart = range[entry * 4 + 2]!;
+		into.messageLength = range[entry * 4 + 3]!;
 		into.timestamp = this.timestamp[row]!;
 		for (let i = 0; i < refsPerRow; i++) into.strings[i] = this.refs[row * refsPerRow + i]!;
 		const flags = this.flags[row]!;
@@ -557,24 +559,23 @@ export class DedupeIndex {
 		into.reportedCredits = this.creditsAt(row);
 	}
 
-	/** The copy a row holds (rows are numbered from 0 in the order keys were first seen). */
-	eventAt(row: number): UsageEvent {
-		return this.rowObject(row, this.keyAt(row), this.messageLength[row] === 0 ? '' : this.decode(this.messageStart[row]!, this.messageLength[row]!));
+	/** The file a row's copy was read from. */
+	fileOf(row: number): string {
+		return this.strings[this.refs[row * refsPerRow + refFile]!]!;
+	}
+
+	private rowOf(key: string): number {
+		const length = this.keyBytes.encode(key);
+		fingerprint128(this.keyBytes.bytes, 0, length, this.lookup, 0);
+		return this.findKey(this.lookup, 0);
 	}
 
 	/**
-	 * A row's copy as reports read it: the key and message id are not decoded (left empty, and out of
-	 * the type), which a whole-history report would otherwise do for every request.
+	 * A row's copy as reports read it: the key and message id are not kept (left empty, and out of
+	 * the type). One object literal: a spread or an added property would give the objects other
+	 * shapes, several times slower to build and to read (views build thousands).
 	 */
 	private usageAt(row: number): CountedUsage {
-		return this.rowObject(row, '', '');
-	}
-
-	/**
-	 * One object literal for both: a spread or an added property would give the objects other shapes,
-	 * several times slower to build and to read (views build thousands).
-	 */
-	private rowObject(row: number, key: string, messageId: string): UsageEvent {
 		const t = row * tokensPerRow;
 		const r = row * refsPerRow;
 		const flags = this.flags[row]!;
@@ -583,8 +584,6 @@ export class DedupeIndex {
 		const strings = this.strings;
 		return {
 			source: strings[this.refs[r + refSource]!] as SourceId,
-			key,
-			messageId,
 			timestamp: this.timestamp[row]!,
 			model: strings[this.refs[r + refModel]!]!,
 			sessionId: strings[this.refs[r + refSession]!]!,
@@ -606,14 +605,6 @@ export class DedupeIndex {
 		};
 	}
 
-	private keyAt(row: number): string {
-		return this.decode(this.keyStart[row]!, this.keyLength[row]!);
-	}
-
-	private decode(start: number, length: number): string {
-		return fromUtf8.decode(this.text.subarray(start, start + length));
-	}
-
 	private stringId(value: string): number {
 		let id = this.stringIds.get(value);
 		if (id === undefined) {
@@ -624,37 +615,55 @@ export class DedupeIndex {
 		return id;
 	}
 
-	/** A message id is usually part of its key (`claude-code:<message>:<request>`): it then costs no bytes. */
-	private storeMessageId(row: number, messageId: string): void {
-		const keyStart = this.keyStart[row]!;
-		const keyEnd = keyStart + this.keyLength[row]!;
-		const length = utf8.encodeInto(messageId, this.scratch.length >= messageId.length * 3 ? this.scratch : (this.scratch = new Uint8Array(messageId.length * 3))).written;
-		let start = indexOfBytes(this.text, keyStart, keyEnd, this.scratch, length);
-		if (start === noRow) {
-			start = this.textLength;
-			this.text.set(this.scratch.subarray(0, length), start);
-			this.textLength += length;
-		}
-		this.messageStart[row] = start;
-		this.messageLength[row] = length;
-		this.messageHash[row] = hashOf(this.text, start, start + length);
+	/** Gives a new row its message id's fingerprint and puts it at the head of that id's chain. */
+	private setMessage(row: number, bytes: Uint8Array, start: number, length: number): void {
+		fingerprint128(bytes, start, start + length, this.messagePrint, row * printWords);
+		this.flags[row] = this.flags[row]! | flagMessage;
 		this.linkMessage(row);
+	}
+
+	/**
+	 * Holds a row's key text (and its message id's: usually part of the key,
+	 * `claude-code:<message>:<request>`, so it costs no bytes) until `releaseText`. A row held already
+	 * keeps what it has: a better copy has the same key.
+	 */
+	private holdText(row: number, keyBytes: Uint8Array, keyStart: number, keyLength: number, messageBytes: Uint8Array, messageStart: number, messageLength: number): void {
+		if (this.pendingSlot[row] !== 0) return;
+		this.ensureText(keyLength + messageLength);
+		const start = this.textLength;
+		this.text.set(keyBytes.subarray(keyStart, keyStart + keyLength), start);
+		this.textLength += keyLength;
+		let messageAt = messageLength === 0 ? 0 : indexOfBytes(this.text, start, start + keyLength, messageBytes, messageLength, messageStart);
+		if (messageAt === noRow) {
+			messageAt = this.textLength;
+			this.text.set(messageBytes.subarray(messageStart, messageStart + messageLength), messageAt);
+			this.textLength += messageLength;
+		}
+		const entry = this.pendingCount++;
+		if (entry === this.pendingRow.length) {
+			this.pendingRow = resized(this.pendingRow, entry * 2, entry);
+			this.pendingRange = resized(this.pendingRange, entry * 8, entry * 4);
+		}
+		this.pendingRow[entry] = row;
+		this.pendingRange[entry * 4] = start;
+		this.pendingRange[entry * 4 + 1] = keyLength;
+		this.pendingRange[entry * 4 + 2] = messageAt;
+		this.pendingRange[entry * 4 + 3] = messageLength;
+		this.pendingSlot[row] = entry + 1;
 	}
 
 	/** Puts the row at the head of its message id's chain. */
 	private linkMessage(row: number): void {
-		const start = this.messageStart[row]!;
-		const length = this.messageLength[row]!;
-		const hash = this.messageHash[row]!;
+		const prints = this.messagePrint;
+		const at = row * printWords;
 		const mask = this.messageSlots.length - 1;
-		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+		for (let slot = prints[at]! & mask; ; slot = (slot + 1) & mask) {
 			const held = this.messageSlots[slot]!;
 			if (held === 0) {
 				this.messageSlots[slot] = row + 1;
 				return;
 			}
-			const other = held - 1;
-			if (this.messageHash[other] === hash && this.messageLength[other] === length && equalBytes(this.text, this.messageStart[other]!, this.text, start, length)) {
+			if (samePrint(prints, (held - 1) * printWords, prints, at)) {
 				this.nextSameMessage[row] = held;
 				this.messageSlots[slot] = row + 1;
 				return;
@@ -662,60 +671,19 @@ export class DedupeIndex {
 		}
 	}
 
-	private findMessage(bytes: Uint8Array, start: number, length: number, hash: number): number {
-		return findBytes(this.messageSlots, this.messageHash, this.messageStart, this.messageLength, this.text, bytes, start, length, hash);
+	private findMessage(print: Uint32Array, at: number): number {
+		return findPrint(this.messageSlots, this.messagePrint, print, at);
 	}
 
-	private findKey(bytes: Uint8Array, start: number, length: number, hash: number): number {
-		return findBytes(this.keySlots, this.keyHash, this.keyStart, this.keyLength, this.text, bytes, start, length, hash);
+	private findKey(print: Uint32Array, at: number): number {
+		return findPrint(this.keySlots, this.keyPrint, print, at);
 	}
 
 	private placeKey(row: number): void {
 		const mask = this.keySlots.length - 1;
-		let slot = this.keyHash[row]! & mask;
+		let slot = this.keyPrint[row * printWords]! & mask;
 		while (this.keySlots[slot] !== 0) slot = (slot + 1) & mask;
 		this.keySlots[slot] = row + 1;
-	}
-
-	/**
-	 * Hashes a key into `lookupHash`. Keys are almost always ASCII, whose characters are their UTF-8
-	 * bytes: those are hashed and compared as they are (-1 is returned); any other key is encoded into
-	 * the scratch buffer first and its byte length returned. Both give the hash of the UTF-8 bytes.
-	 */
-	private keyToScratch(key: string): number {
-		let hash = 0x811c9dc5;
-		for (let i = 0; i < key.length; i++) {
-			const code = key.charCodeAt(i);
-			if (code >= 0x80) {
-				if (this.scratch.length < key.length * 3) this.scratch = new Uint8Array(key.length * 3);
-				const length = utf8.encodeInto(key, this.scratch).written;
-				this.lookupHash = hashOf(this.scratch, 0, length);
-				return length;
-			}
-			hash ^= code;
-			hash = Math.imul(hash, 0x01000193);
-		}
-		this.lookupHash = hash;
-		return -1;
-	}
-
-	private findAsciiKey(key: string, hash: number): number {
-		const mask = this.keySlots.length - 1;
-		const length = key.length;
-		for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-			const held = this.keySlots[slot]!;
-			if (held === 0) return noRow;
-			const row = held - 1;
-			if (this.keyHash[row] === hash && this.keyLength[row] === length && this.textEquals(this.keyStart[row]!, key)) return row;
-		}
-	}
-
-	private textEquals(start: number, ascii: string): boolean {
-		const text = this.text;
-		for (let i = 0; i < ascii.length; i++) {
-			if (text[start + i] !== ascii.charCodeAt(i)) return false;
-		}
-		return true;
 	}
 
 	private ensureText(extra: number): void {
@@ -726,10 +694,10 @@ export class DedupeIndex {
 	}
 
 	/**
-	 * Makes room for this many more rows (and key bytes) at once. A first scan that knows roughly how much
-	 * it will read then does not grow column by column, each growth a copy that leaves the old column
-	 * as garbage; room not yet written costs address space, not memory (zeroed pages are only
-	 * committed when first written).
+	 * Makes room for this many more rows (and held key bytes) at once. A first scan that knows roughly
+	 * how much it will read then does not grow column by column, each growth a copy that leaves the
+	 * old column as garbage; room not yet written costs address space, not memory (zeroed pages are
+	 * only committed when first written).
 	 */
 	reserveMore(rows: number, textBytes: number): void {
 		// Never less than the usual growth: small reservations in a row must not copy every time.
@@ -737,21 +705,15 @@ export class DedupeIndex {
 		this.ensureText(textBytes);
 	}
 
-	/**
-	 * A new row whose key (`keyLength` bytes, hashed to `hash`) the caller writes at its `keyStart`,
-	 * with room for `extraText` more bytes after it (a message id that is not part of the key).
-	 */
-	private newRow(keyLength: number, hash: number, extraText: number): number {
+	/** A new row with this key fingerprint; the caller writes its fields. */
+	private newRow(print: Uint32Array, at = 0): number {
 		this.makeRoomForRow();
-		this.ensureText(keyLength + extraText);
 		const row = this.rows++;
-		this.keyStart[row] = this.textLength;
-		this.keyLength[row] = keyLength;
-		this.keyHash[row] = hash;
-		this.textLength += keyLength;
+		this.keyPrint.set(print.subarray(at, at + printWords), row * printWords);
 		this.placeKey(row);
 		this.nextSameMessage[row] = 0;
-		this.messageLength[row] = 0;
+		this.flags[row] = 0;
+		this.pendingSlot[row] = 0;
 		return row;
 	}
 
@@ -773,13 +735,10 @@ export class DedupeIndex {
 		this.flags = resized(this.flags, capacity, rows);
 		if (this.reportedCost !== noAmounts) this.reportedCost = resized(this.reportedCost, capacity, rows);
 		if (this.reportedCredits !== noAmounts) this.reportedCredits = resized(this.reportedCredits, capacity, rows);
-		this.keyStart = resized(this.keyStart, capacity, rows);
-		this.keyLength = resized(this.keyLength, capacity, rows);
-		this.messageStart = resized(this.messageStart, capacity, rows);
-		this.messageLength = resized(this.messageLength, capacity, rows);
-		this.keyHash = resized(this.keyHash, capacity, rows);
-		this.messageHash = resized(this.messageHash, capacity, rows);
+		this.keyPrint = resized(this.keyPrint, capacity * printWords, rows * printWords);
+		this.messagePrint = resized(this.messagePrint, capacity * printWords, rows * printWords);
 		this.nextSameMessage = resized(this.nextSameMessage, capacity, rows);
+		this.pendingSlot = resized(this.pendingSlot, capacity, rows);
 		this.capacity = capacity;
 	}
 
@@ -790,8 +749,26 @@ export class DedupeIndex {
 		this.nextSameMessage.fill(0, 0, this.rows);
 		for (let row = 0; row < this.rows; row++) {
 			this.placeKey(row);
-			if (this.messageLength[row]! > 0) this.linkMessage(row);
+			if ((this.flags[row]! & flagMessage) !== 0) this.linkMessage(row);
 		}
+	}
+}
+
+/** A string's UTF-8 bytes in a buffer kept for the purpose. */
+class Utf8Scratch {
+	bytes = new Uint8Array(256);
+
+	/** Writes the value's UTF-8 bytes at the buffer's start; returns how many. */
+	encode(value: string): number {
+		if (this.bytes.length < value.length * 3) this.bytes = new Uint8Array(value.length * 3);
+		const bytes = this.bytes;
+		// Keys are almost always ASCII, whose characters are their bytes: copied without an encoder call.
+		for (let i = 0; i < value.length; i++) {
+			const code = value.charCodeAt(i);
+			if (code >= 0x80) return utf8.encodeInto(value, bytes).written;
+			bytes[i] = code;
+		}
+		return value.length;
 	}
 }
 
@@ -810,28 +787,27 @@ function rankOfFields(fields: RowFields): CopyRank {
 	};
 }
 
-/**
- * Open addressing: the row a table points to whose bytes (a range of `text`) equal
- * `bytes[start, start + length)`, or -1. Hashes are compared first; equality is decided on the bytes.
- */
-function findBytes(
-	slots: Int32Array,
-	hashes: Int32Array,
-	starts: Uint32Array,
-	lengths: Uint32Array,
-	text: Uint8Array,
-	bytes: Uint8Array,
-	start: number,
-	length: number,
-	hash: number,
-): number {
+/** Open addressing: the row a table points to whose fingerprint equals `print[at …]`, or -1. */
+function findPrint(slots: Int32Array, prints: Uint32Array, print: Uint32Array, at: number): number {
 	const mask = slots.length - 1;
-	for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+	for (let slot = print[at]! & mask; ; slot = (slot + 1) & mask) {
 		const held = slots[slot]!;
 		if (held === 0) return noRow;
-		const row = held - 1;
-		if (hashes[row] === hash && lengths[row] === length && equalBytes(text, starts[row]!, bytes, start, length)) return row;
+		if (samePrint(prints, (held - 1) * printWords, print, at)) return held - 1;
 	}
+}
+
+function samePrint(a: Uint32Array, aAt: number, b: Uint32Array, bAt: number): boolean {
+	return a[aAt] === b[bAt] && a[aAt + 1] === b[bAt + 1] && a[aAt + 2] === b[bAt + 2] && a[aAt + 3] === b[bAt + 3];
+}
+
+/** Orders two fingerprints of one column, word by word. */
+function comparePrints(prints: Uint32Array, a: number, b: number): number {
+	for (let i = 0; i < printWords; i++) {
+		const difference = prints[a + i]! - prints[b + i]!;
+		if (difference !== 0) return difference;
+	}
+	return 0;
 }
 
 /** A power of two at least twice the rows, so probes stay short. */
@@ -854,16 +830,6 @@ function resized<T extends Column>(column: T, length: number, used: number): T {
 	const next = new (column.constructor as new (length: number) => T)(length);
 	next.set(column.subarray(0, used));
 	return next;
-}
-
-/** FNV-1a over bytes: cheap, and good enough to spread keys over the slots (equality is checked on the bytes). */
-function hashOf(bytes: Uint8Array, start: number, end: number): number {
-	let hash = 0x811c9dc5;
-	for (let i = start; i < end; i++) {
-		hash ^= bytes[i]!;
-		hash = Math.imul(hash, 0x01000193);
-	}
-	return hash;
 }
 
 function equalBytes(a: Uint8Array, aStart: number, b: Uint8Array, bStart: number, length: number): boolean {

@@ -91,10 +91,10 @@ export interface UsageEvent extends TokenCounts {
 }
 
 /**
- * What a report reads of a counted request: everything but what identifies the copy (key, message
- * id, file). A whole-history report over the ledger then never decodes a key it does not need.
+ * What a report reads of a counted request: everything but the identities (key, message id) that
+ * the ledger's index keeps only as fingerprints.
  */
-export type CountedUsage = Omit<UsageEvent, 'key' | 'messageId' | 'file'>;
+export type CountedUsage = Omit<UsageEvent, 'key' | 'messageId'>;
 
 export function cacheCreationTokens(counts: TokenCounts): number {
 	return counts.cacheWrite5mTokens + counts.cacheWrite1hTokens;
