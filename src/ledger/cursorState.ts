@@ -56,8 +56,33 @@ function loadCursorState(file: string): CursorState {
  */
 function saveCursorState(file: string, state: CursorState): void {
 	const temporary = `${file}.${process.pid}.tmp`;
-	fs.writeFileSync(temporary, JSON.stringify(state));
+	const fd = fs.openSync(temporary, 'w');
+	try {
+		// The same JSON as `JSON.stringify(state)`, written some hundred files at a time: at 22,200
+		// files the whole text is 8.5 MB, built at the end of a first scan when memory is at its peak.
+		let chunk = `{"version":${JSON.stringify(state.version)},"files":{`;
+		let first = true;
+		for (const [name, cursor] of Object.entries(state.files)) {
+			if (cursor === undefined) continue; // as JSON.stringify leaves it out
+			chunk += `${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(cursor)}`;
+			first = false;
+			if (chunk.length >= cursorChunkChars) {
+				writeAll(fd, Buffer.from(chunk, 'utf8'));
+				chunk = '';
+			}
+		}
+		writeAll(fd, Buffer.from(`${chunk}}}`, 'utf8'));
+	} finally {
+		fs.closeSync(fd);
+	}
 	fs.renameSync(temporary, file);
+}
+
+/** Characters of cursor JSON written at a time. */
+const cursorChunkChars = 64 * 1024;
+
+function writeAll(fd: number, bytes: Uint8Array): void {
+	for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
 }
 
 /**

@@ -10,20 +10,23 @@ import type { LogPosition } from './eventLog';
  * goes on from there with the log's newer lines, and a snapshot that does not match the log, or
  * that is damaged, is ignored, since the log alone always gives the same answer.
  *
- * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the body: each
- * column's bytes at an 8-byte aligned offset, in the header's order; last, the CRC-32 of the body
- * (uint32 LE), so that a damaged snapshot is not used. The CRC comes last so that the body can be
- * written as it is narrowed, in one pass.
+ * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the body: the two
+ * string tables (the index's and the log's) as JSON arrays, then each column's bytes, each segment
+ * at an 8-byte aligned offset, in the header's order; last, the CRC-32 of the body (uint32 LE), so
+ * that a damaged snapshot is not used. The CRC comes last so that the body can be written as it is
+ * narrowed, in one pass. The string tables (a path and a session id for each file: megabytes for a
+ * long history) are written a part at a time, not as one JSON text.
  */
 export interface IndexSnapshot {
 	readonly log: LogPosition;
 	readonly columns: DedupeColumns;
 }
 
-const magic = Buffer.from('TLINDEX4');
-const formatVersion = 4;
+const magic = Buffer.from('TLINDEX5');
+const formatVersion = 5;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
+type TableName = 'strings' | 'logStrings';
 type Column = Float64Array | Uint32Array | Uint8Array;
 /**
  * How a column is stored: as it is, or narrower when its values allow (`u16` for numbers below
@@ -31,17 +34,12 @@ type Column = Float64Array | Uint32Array | Uint8Array;
  */
 type Encoding = 'f64' | 'u32' | 'u8' | 'u16' | 'nan';
 
-interface Segment {
-	readonly name: ColumnName;
-	readonly encoding: Encoding;
-	readonly bytes: number;
-}
+type Segment = { readonly name: ColumnName; readonly encoding: Encoding; readonly bytes: number } | { readonly name: TableName; readonly encoding: 'json'; readonly bytes: number };
 
 interface Header {
 	readonly version: number;
-	readonly log: LogPosition;
+	readonly log: Omit<LogPosition, 'strings'>;
 	readonly rows: number;
-	readonly strings: readonly string[];
 	readonly segments: readonly Segment[];
 }
 
@@ -68,9 +66,17 @@ const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column
  */
 export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void {
 	const { columns } = snapshot;
+	const { strings: logStrings, ...log } = snapshot.log;
+	const tables = [
+		{ name: 'strings', values: columns.strings },
+		{ name: 'logStrings', values: logStrings },
+	] as const;
 	const stored = layout.map(([name]) => storedAs(name, columns[name]));
-	const segments: Segment[] = stored.map(({ name, encoding, column }) => ({ name, encoding, bytes: encoding === 'nan' ? 0 : column.length * bytesPer[encoding] }));
-	const header: Header = { version: formatVersion, log: snapshot.log, rows: columns.rows, strings: columns.strings, segments };
+	const segments: Segment[] = [
+		...tables.map(({ name, values }) => ({ name, encoding: 'json' as const, bytes: jsonArrayBytes(values) })),
+		...stored.map(({ name, encoding, column }) => ({ name, encoding, bytes: encoding === 'nan' ? 0 : column.length * bytesPer[encoding] })),
+	];
+	const header: Header = { version: formatVersion, log, rows: columns.rows, segments };
 	const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
 	const length = Buffer.alloc(4);
 	length.writeUInt32LE(headerBytes.length);
@@ -82,6 +88,12 @@ export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void 
 		const out = new SnapshotOutput(fd);
 		for (const part of [magic, length, headerBytes, zeros.subarray(0, alignmentPadding(headerEnd))]) out.write(part, false);
 		let offset = 0;
+		for (const { values } of tables) {
+			const bytes = out.jsonArray(values);
+			offset += bytes;
+			out.write(zeros.subarray(0, alignmentPadding(offset)), true);
+			offset += alignmentPadding(offset);
+		}
 		for (const { encoding, column } of stored) {
 			const padding = alignmentPadding(offset);
 			out.write(zeros.subarray(0, padding), true);
@@ -124,6 +136,26 @@ class SnapshotOutput {
 		this.used += bytes.byteLength;
 	}
 
+	/** Strings as one JSON array, a part at a time; returns its length in bytes. */
+	jsonArray(values: readonly string[]): number {
+		let bytes = 0;
+		let part = '[';
+		for (let i = 0; i < values.length; i++) {
+			part += `${i === 0 ? '' : ','}${JSON.stringify(values[i])}`;
+			if (part.length >= stagingValues) {
+				bytes += this.text(part);
+				part = '';
+			}
+		}
+		return bytes + this.text(`${part}]`);
+	}
+
+	private text(part: string): number {
+		const bytes = Buffer.from(part, 'utf8');
+		this.write(bytes, true);
+		return bytes.byteLength;
+	}
+
 	/** A column's values as `encoding` stores them; widths that change are narrowed a slice at a time. */
 	column(column: Column, encoding: Encoding): void {
 		if (encoding === 'nan') return;
@@ -145,6 +177,13 @@ class SnapshotOutput {
 
 function writeAll(fd: number, bytes: Uint8Array): void {
 	for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+}
+
+/** The length in bytes of the strings as `SnapshotOutput.jsonArray` writes them. */
+function jsonArrayBytes(values: readonly string[]): number {
+	let bytes = 2 + Math.max(0, values.length - 1);
+	for (const value of values) bytes += Buffer.byteLength(JSON.stringify(value), 'utf8');
+	return bytes;
 }
 
 function alignmentPadding(offset: number): number {
@@ -192,11 +231,13 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	const buffer = (bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes)).subarray(0, bodyEnd);
 	const rows = header.rows;
 	const found = new Map<ColumnName, Column>();
+	const tables = new Map<TableName, unknown>();
 	let offset = bodyStart;
 	for (const segment of header.segments) {
 		offset += alignmentPadding(offset - bodyStart);
 		if (offset + segment.bytes > buffer.length) return undefined;
-		found.set(segment.name, widened(buffer, offset, segment));
+		if (segment.encoding === 'json') tables.set(segment.name, JSON.parse(buffer.toString('utf8', offset, offset + segment.bytes)));
+		else found.set(segment.name, widened(buffer, offset, segment));
 		offset += segment.bytes;
 	}
 	if (offset !== buffer.length) return undefined;
@@ -206,14 +247,19 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 		if (!(value instanceof type) || !lengthOk) throw new Error(`snapshot column ${name} is damaged`);
 		return value;
 	};
+	const table = (name: TableName): string[] => {
+		const value = tables.get(name);
+		if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw new Error(`snapshot table ${name} is damaged`);
+		return value as string[];
+	};
 	const taken = Object.fromEntries(layout.map(([name, type, perRow]) => [name, column(name, type, perRow)]));
-	const columns = { rows, strings: header.strings, ...taken } as unknown as DedupeColumns;
+	const columns = { rows, strings: table('strings'), ...taken } as unknown as DedupeColumns;
 	if (!withinBounds(columns)) return undefined;
-	return { log: header.log, columns };
+	return { log: { ...header.log, strings: table('logStrings') }, columns };
 }
 
 /** The column as the index uses it: a view where stored as is, a widened copy where stored narrower. */
-function widened(buffer: Buffer, offset: number, segment: Segment): Column {
+function widened(buffer: Buffer, offset: number, segment: Segment & { readonly encoding: Encoding }): Column {
 	const at = buffer.byteOffset + offset;
 	switch (segment.encoding) {
 		case 'f64':
@@ -231,7 +277,6 @@ function widened(buffer: Buffer, offset: number, segment: Segment): Column {
 
 /** Every string number, held text range and large token count points inside the snapshot. */
 function withinBounds(columns: DedupeColumns): boolean {
-	if (!columns.strings.every((value) => typeof value === 'string')) return false;
 	const { largeTokens } = columns;
 	if (largeTokens.length % 2 !== 0) return false;
 	for (let i = 0; i < largeTokens.length; i += 2) {

@@ -43,4 +43,19 @@ describe('Cursor store', () => {
 		store.forget();
 		assert.equal(store.load().files['/f.jsonl']?.offset, 5);
 	});
+
+	it('writes the text JSON.stringify would, however many files, written a part at a time', () => {
+		const file = path.join(tempDir(), 'cursors.json');
+		const many: CursorState = { version: 1, files: {} };
+		// Some 600 KB of JSON (several parts), with names and issues that need escaping.
+		for (let i = 0; i < 3000; i++) {
+			const name = `/home/dév/"quoted"\\project ${i}/session-${i}.jsonl`;
+			many.files[name] = { ...state(i).files['/f.jsonl']!, issues: i % 7 === 0 ? [{ line: i, reason: 'bad "line"\n' }] : [], state: { total: i / 3 } };
+		}
+		new CursorStore(file).save(many);
+		assert.equal(fs.readFileSync(file, 'utf8'), JSON.stringify(many));
+		assert.deepEqual(new CursorStore(file).load(), many);
+		new CursorStore(file).save({ version: 1, files: {} });
+		assert.equal(fs.readFileSync(file, 'utf8'), '{"version":1,"files":{}}');
+	});
 });

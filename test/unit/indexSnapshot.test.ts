@@ -149,6 +149,10 @@ describe('Index snapshot file', () => {
 		const restored = DedupeIndex.fromColumns(read.columns);
 		assert.deepEqual(stored(restored, sampleEvents()), stored(index, sampleEvents()));
 		assert.equal(lines(restored), lines(index));
+		// String tables larger than one written part, with characters JSON escapes and multi-byte ones.
+		const manyStrings = Array.from({ length: 6000 }, (_, i) => `/home/dév/"p"\\${i}\n.jsonl`);
+		writeIndexSnapshot(file, { log: { ...log, strings: manyStrings }, columns: index.columns() });
+		assert.deepEqual(readIndexSnapshot(file)?.log.strings, manyStrings);
 	});
 
 	it('is ignored when damaged, cut short or of another format', () => {
