@@ -33,7 +33,8 @@ export interface SourceStatus {
 }
 
 export function describeSources(ledger: Ledger, environment: Environment, settings: EngineSettings, editor: EditorContext): SourceStatus[] {
-	const activity = activityBySource(ledger.counted());
+	// One request at a time: a long history's requests as objects all at once would be a hundred MB.
+	const activity = activityBySource(ledger.eachCounted());
 	const diagnostics = ledger.diagnostics();
 	return sourceIds.map((id) => {
 		const supported = supportedSourceIds.includes(id);

@@ -1,4 +1,4 @@
-import type { SourceId, CountedUsage } from '../usage/usageEvent';
+import type { CountedUsage, SourceId } from '../usage/usageEvent';
 
 export interface SourceActivity {
 	requests: number;
@@ -8,7 +8,7 @@ export interface SourceActivity {
 }
 
 /** Requests per source, how many of them are estimates, and the newest: the "doctor" numbers. */
-export function activityBySource(events: readonly CountedUsage[]): Map<SourceId, SourceActivity> {
+export function activityBySource(events: Iterable<CountedUsage>): Map<SourceId, SourceActivity> {
 	const result = new Map<SourceId, SourceActivity>();
 	for (const event of events) {
 		let activity = result.get(event.source);
