@@ -1,4 +1,3 @@
-import { parentPort } from 'node:worker_threads';
 import { dayReport } from '../core/report/reports';
 import type { WeekDashboardOptions } from '../core/report/weekDashboard';
 import { weekDashboard, weekDashboardRange } from '../core/report/weekDashboard';
@@ -15,22 +14,22 @@ import { checkSettings, writeSharedSettings } from './settings';
 import type { FromWorker, Snapshot, ToWorker } from './workerProtocol';
 
 /**
- * The ledger's thread inside the extension host process: reading and parsing logs never runs on the
- * extension host's event loop. It keeps the ledger in memory, so a refresh touches only new bytes.
+ * The ledger's process beside the extension host (see `startLedgerProcess`): reading and parsing
+ * logs never runs on the extension host's event loop, nor in its memory. It keeps the ledger in
+ * memory, so a refresh touches only new bytes.
  */
 let ledger: Ledger | undefined;
 let settings: EngineSettings | undefined;
 let environment: Environment | undefined;
 let editor: EditorContext = noEditor;
 
-/** This thread's heap and buffers (in a worker, `process.memoryUsage` reports the thread's own isolate). */
-function threadMemory(): Snapshot['memory'] {
-	const { heapUsed, external } = process.memoryUsage();
-	return { heapUsedBytes: heapUsed, externalBytes: external };
+function processMemory(): Snapshot['memory'] {
+	const { heapUsed, external, rss } = process.memoryUsage();
+	return { heapUsedBytes: heapUsed, externalBytes: external, rssBytes: rss };
 }
 
 function post(message: FromWorker): void {
-	parentPort!.postMessage(message);
+	process.send!(message);
 }
 
 /** What a request needs: the ledger and what it was configured with. */
@@ -53,17 +52,18 @@ function answer(id: number, work: (configured: Configured) => FromWorker): void 
 	}
 }
 
-parentPort!.on('message', (message: ToWorker) => {
+// The editor closed the channel (or went away): nothing is mid-write between messages.
+process.on('disconnect', () => process.exit(0));
+
+process.on('message', (message: ToWorker) => {
 	switch (message.type) {
 		case 'configure': {
 			environment = { home: message.home, env: message.env, platform: process.platform };
 			settings = checkSettings(message.settings).settings;
 			editor = message.editor;
-			// One thread: the first scan runs here, off the extension host's thread, so its time does not
-			// block the editor, while a helper thread's memory would stay with the extension host. In
-			// code-server on two cores, 500 MB of history: the first scan took 1.05–1.10 s alone (1.5 s in
-			// one run of five) against 1.12–1.40 s with a helper (the editor's own processes use the other
-			// core), and left the extension host at 244–248 MB of RSS against 255–272 MB.
+			// One thread, no helper: in code-server on two cores, 500 MB of history, the first scan took
+			// 1.05–1.10 s alone (1.5 s in one run of five) against 1.12–1.40 s with a helper (the editor's
+			// own processes use the other core), and the helper's memory comes on top.
 			const next = openLedger(environment, settings, editor, { databaseIntervalMs: 10_000, helperThread: false });
 			// Share the editor's settings with the CLI (prices, paths, zone) through the ledger folder.
 			writeSharedSettings(next.home, message.settings);
@@ -90,7 +90,7 @@ parentPort!.on('message', (message: ToWorker) => {
 						roots: ledger.roots,
 						ledgerHome: ledger.home,
 						at: now,
-						memory: threadMemory(),
+						memory: processMemory(),
 					},
 				};
 			});

@@ -5,7 +5,7 @@ import type { FileDiagnostic, RefreshStats } from '../ledger/ledger';
 import type { EditorContext } from '../sources/registry';
 import type { SourceStatus } from './sourceStatus';
 
-/** Messages between the extension host and the ledger worker (all parsing happens in the worker). */
+/** Messages between the extension host and the ledger process (all parsing happens there). */
 export type ToWorker =
 	| {
 			readonly type: 'configure';
@@ -32,8 +32,8 @@ export interface Snapshot {
 	readonly ledgerHome: string;
 	/** UTC ms when the snapshot was made. */
 	readonly at: number;
-	/** The ledger thread's own memory after the refresh (its heap, garbage included, and its buffers). */
-	readonly memory: { readonly heapUsedBytes: number; readonly externalBytes: number };
+	/** The ledger process's memory after the refresh (its heap, garbage included, its buffers, its RSS). */
+	readonly memory: { readonly heapUsedBytes: number; readonly externalBytes: number; readonly rssBytes: number };
 }
 
 export type FromWorker =

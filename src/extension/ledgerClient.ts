@@ -1,20 +1,20 @@
+import type { ChildProcess } from 'node:child_process';
 import * as os from 'node:os';
-import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import * as vscode from 'vscode';
 import type { SourceStatus } from '../engine/sourceStatus';
 import type { FromWorker, Snapshot, ToWorker } from '../engine/workerProtocol';
 import type { DashboardSnapshot, DateKey } from '../shared/viewModels';
 import type { EditorContext } from '../sources/registry';
+import { startLedgerProcess } from './ledgerProcess';
 import type { Logger } from './logger';
 import { RefreshQueue } from './refreshQueue';
 
 /**
- * The extension host's handle on the ledger worker. Refresh requests that arrive while one is
- * running are folded into a single follow-up (`RefreshQueue`).
+ * The extension host's handle on the ledger's process (see `startLedgerProcess`). Refresh requests
+ * that arrive while one is running are folded into a single follow-up (`RefreshQueue`).
  */
 export class LedgerClient implements vscode.Disposable {
-	private readonly worker: Worker;
+	private readonly worker: ChildProcess;
 	private nextId = 1;
 	private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 	private readonly refreshes = new RefreshQueue((changed) => this.requestSnapshot(false, changed));
@@ -26,14 +26,14 @@ export class LedgerClient implements vscode.Disposable {
 	private refreshed = false;
 
 	constructor(extensionPath: string, private readonly logger: Logger) {
-		// A small young generation: scans allocate many short-lived strings, and the default lets the
-		// worker's heap grow by tens of MB for no speed gain (measured on a 500 MB history).
-		this.worker = new Worker(path.join(extensionPath, 'dist', 'worker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+		this.worker = startLedgerProcess(extensionPath);
 		this.worker.on('message', (message: FromWorker) => this.receive(message));
-		this.worker.on('error', (error) => this.logger.error('Ledger worker failed', error));
-		this.worker.on('exit', (code) => {
-			if (!this.disposed) this.logger.error(`Ledger worker exited with code ${code}`);
-			for (const { reject } of this.waiting.values()) reject(new Error('The ledger worker stopped.'));
+		this.worker.on('error', (error) => this.logger.error('Ledger process failed', error));
+		this.worker.stderr?.setEncoding('utf8');
+		this.worker.stderr?.on('data', (text: string) => this.logger.warn(`Ledger process: ${text.trimEnd()}`));
+		this.worker.on('exit', (code, signal) => {
+			if (!this.disposed) this.logger.error(`Ledger process exited with ${signal ?? `code ${code}`}`);
+			for (const { reject } of this.waiting.values()) reject(new Error('The ledger process stopped.'));
 			this.waiting.clear();
 		});
 	}
@@ -72,7 +72,8 @@ export class LedgerClient implements vscode.Disposable {
 	dispose(): void {
 		this.disposed = true;
 		this.snapshotEmitter.dispose();
-		void this.worker.terminate();
+		// Closing the channel ends the process once the request it is on (a write, perhaps) is done.
+		if (this.worker.connected) this.worker.disconnect();
 	}
 
 	private async requestSnapshot(rebuild: boolean, changed: readonly string[] | undefined): Promise<Snapshot> {
@@ -90,7 +91,23 @@ export class LedgerClient implements vscode.Disposable {
 	}
 
 	private send(message: ToWorker): void {
-		this.worker.postMessage(message);
+		if (!this.worker.connected) {
+			this.failed(message, 'The ledger process is not running.');
+			return;
+		}
+		this.worker.send(message, (error) => {
+			if (error !== null) this.failed(message, `The ledger process could not be reached: ${error.message}`);
+		});
+	}
+
+	private failed(message: ToWorker, reason: string): void {
+		if (message.type === 'configure') {
+			this.logger.error(reason);
+			return;
+		}
+		const pending = this.waiting.get(message.id);
+		this.waiting.delete(message.id);
+		pending?.reject(new Error(reason));
 	}
 
 	private receive(message: FromWorker): void {
@@ -100,7 +117,7 @@ export class LedgerClient implements vscode.Disposable {
 			case 'snapshot': {
 				const { stats, memory } = message.snapshot;
 				this.logger.debug(
-					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read${stats.filesReadByHelper > 0 ? ` (${stats.filesReadByHelper} on a helper thread)` : ''}, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms; ledger thread heap ${megabytes(memory.heapUsedBytes)} MB, buffers ${megabytes(memory.externalBytes)} MB`,
+					`Refresh: ${stats.filesRead}/${stats.filesSeen} files read${stats.filesReadByHelper > 0 ? ` (${stats.filesReadByHelper} on a helper thread)` : ''}, ${stats.bytesRead} bytes, ${stats.eventsStored} events stored, ${stats.malformedLines} malformed, ${stats.durationMs} ms; ledger process heap ${megabytes(memory.heapUsedBytes)} MB, buffers ${megabytes(memory.externalBytes)} MB, RSS ${megabytes(memory.rssBytes)} MB`,
 				);
 				this.refreshed = true;
 				pending?.resolve(message);
@@ -116,7 +133,7 @@ export class LedgerClient implements vscode.Disposable {
 				break;
 			default: {
 				const exhaustive: never = message;
-				this.logger.warn(`Unknown message from the ledger worker: ${JSON.stringify(exhaustive)}`);
+				this.logger.warn(`Unknown message from the ledger process: ${JSON.stringify(exhaustive)}`);
 			}
 		}
 	}

@@ -173,7 +173,7 @@ function main(): void {
 		});
 		printTable(corpusRows);
 		console.log(
-			`editor ledger thread, first ingest: ${editor['firstRefreshMs']} ms; host heap growth ${editor['hostHeapGrowthMB']} MB; thread heap ${editor['threadHeapAfterFirstMB']} MB + buffers ${editor['threadBuffersAfterFirstMB']} MB (idle: ${editor['threadHeapIdleMB']} + ${editor['threadBuffersIdleMB']} MB); process RSS +${editor['processRssGrowthMB']} MB`,
+			`editor ledger process, first ingest: ${editor['firstRefreshMs']} ms; host heap growth ${editor['hostHeapGrowthMB']} MB, RSS growth ${editor['hostRssGrowthMB']} MB; ledger process heap ${editor['ledgerHeapAfterFirstMB']} MB + buffers ${editor['ledgerBuffersAfterFirstMB']} MB, RSS ${editor['ledgerRssAfterFirstMB']} MB (idle: heap ${editor['ledgerHeapIdleMB']} MB, RSS ${editor['ledgerRssIdleMB']} MB)`,
 		);
 		console.log(`engine warm refresh (+10 lines, in process): median ${median(engine.refreshMs).toFixed(1)} ms looking at every file, ${median(engine.namedRefreshMs).toFixed(1)} ms at the named file, heap ${Math.round(engine.heapMB)} MB; ledger on disk ${(ledgerBytes / 1e6).toFixed(1)} MB = ${((ledgerBytes / truth.bytes) * 100).toFixed(2)} % of the source bytes`);
 		fs.rmSync(home, { recursive: true, force: true });
@@ -214,13 +214,13 @@ function markdown(results: { date: string; machine: string; reps: number; rows: 
 		'|--:|--:|--:|--:|',
 		...results.extras.map((extra) => `| ${String(extra['corpus'])} | ${String(extra['engineRefreshMedianMs'])} ms | ${String(extra['engineNamedRefreshMedianMs'])} ms | ${(Number(extra['ledgerBytes']) / 1e6).toFixed(1)} MB (${String(extra['ledgerShareOfSource'])} %) |`),
 		'',
-		"In the editor: the extension's ledger thread (`dist/worker.js` with the extension's resource limits) on a first ingest of the corpus, in a process standing in for the extension host.",
+		"In the editor: the extension's ledger process (`dist/worker.js`, started as the extension starts it) on a first ingest of the corpus, from a process standing in for the extension host.",
 		'',
-		'| Corpus | First ingest | Host heap growth | Ledger thread heap + buffers after it | … after an idle refresh | Process RSS growth |',
-		'|--:|--:|--:|--:|--:|--:|',
+		'| Corpus | First ingest | Host heap growth | Host RSS growth | Ledger process heap + buffers after it | Ledger process RSS after it | … after an idle refresh |',
+		'|--:|--:|--:|--:|--:|--:|--:|',
 		...results.extras.map((extra) => {
 			const editor = extra['editor'] as Record<string, number>;
-			return `| ${String(extra['corpus'])} | ${editor['firstRefreshMs']} ms | ${editor['hostHeapGrowthMB']} MB | ${editor['threadHeapAfterFirstMB']} + ${editor['threadBuffersAfterFirstMB']} MB | ${editor['threadHeapIdleMB']} + ${editor['threadBuffersIdleMB']} MB | ${editor['processRssGrowthMB']} MB |`;
+			return `| ${String(extra['corpus'])} | ${editor['firstRefreshMs']} ms | ${editor['hostHeapGrowthMB']} MB | ${editor['hostRssGrowthMB']} MB | ${editor['ledgerHeapAfterFirstMB']} + ${editor['ledgerBuffersAfterFirstMB']} MB | ${editor['ledgerRssAfterFirstMB']} MB | ${editor['ledgerRssIdleMB']} MB |`;
 		}),
 		'',
 	];

@@ -9,14 +9,15 @@ import { startCodeServer } from '../support/codeServer';
  * `npm run bench:editor`: the first ingest of a history inside VS Code itself (code-server, the
  * packaged extension, a real extension host, Chromium), twice: with no history at all, then with the
  * 500 MB benchmark corpus (`npm run bench` makes it). For each it prints how long the first refresh
- * took, the ledger thread's heap and buffers after it (from the extension's debug log), and the
- * extension host process's RSS 5 s after it and 20 s after it (V8 starts its memory reducer, which
- * gives back a busy heap's garbage, 8 s after the activity ends); the difference between the two
- * runs is what the history costs the extension host. Needs the harness that `npm test` provisions.
+ * took, the ledger process's heap, buffers and RSS after it (from the extension's debug log), and
+ * the RSS of the extension host process and of the ledger process 5 s after it and 20 s after it
+ * (V8 starts its memory reducer, which gives back a busy heap's garbage, 8 s after the activity
+ * ends); the difference between the two runs is what the history costs each. Needs the harness that
+ * `npm test` provisions.
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 const corpus = path.join(repoRoot, 'bench-results', 'tmp', 'claude-500MB-v2', 'claude');
-const refreshLine = /Refresh: (\d+)\/\d+ files read(?: \((\d+) on a helper thread\))?, (\d+) bytes, (\d+) events stored, \d+ malformed, (\d+) ms; ledger thread heap ([\d.]+) MB, buffers ([\d.]+) MB/;
+const refreshLine = /Refresh: (\d+)\/\d+ files read(?: \((\d+) on a helper thread\))?, (\d+) bytes, (\d+) events stored, \d+ malformed, (\d+) ms; ledger process heap ([\d.]+) MB, buffers ([\d.]+) MB, RSS ([\d.]+) MB/;
 
 interface Run {
 	readonly label: string;
@@ -24,10 +25,11 @@ interface Run {
 	readonly events: number;
 	readonly helperFiles: number;
 	readonly refreshMs: number;
-	readonly threadHeapMB: number;
-	readonly threadBuffersMB: number;
+	readonly ledgerHeapMB: number;
+	readonly ledgerBuffersMB: number;
 	/** 5 s and 20 s after the first refresh. */
 	readonly extensionHostRssMB: readonly [number, number];
+	readonly ledgerRssMB: readonly [number, number];
 }
 
 async function ingest(label: string, claudeDir: string): Promise<Run> {
@@ -50,17 +52,19 @@ async function ingest(label: string, claudeDir: string): Promise<Run> {
 		if (match === null) throw new Error(`${label}: no refresh in the extension's log within 120 s`);
 		// Let the first scan's garbage go the way a user's editor would: idle seconds, then more.
 		await new Promise((resolve) => setTimeout(resolve, 5_000));
-		const soon = extensionHostRss(server.pid);
+		const soon = [processRss(server.pid, 'extensionHost'), processRss(server.pid, 'dist/worker.js')] as const;
 		await new Promise((resolve) => setTimeout(resolve, 15_000));
+		const later = [processRss(server.pid, 'extensionHost'), processRss(server.pid, 'dist/worker.js')] as const;
 		return {
 			label,
 			bytes: Number(match[3]),
 			events: Number(match[4]),
 			helperFiles: Number(match[2] ?? 0),
 			refreshMs: Number(match[5]),
-			threadHeapMB: Number(match[6]),
-			threadBuffersMB: Number(match[7]),
-			extensionHostRssMB: [soon, extensionHostRss(server.pid)],
+			ledgerHeapMB: Number(match[6]),
+			ledgerBuffersMB: Number(match[7]),
+			extensionHostRssMB: [soon[0], later[0]],
+			ledgerRssMB: [soon[1], later[1]],
 		};
 	} finally {
 		await browser.close();
@@ -78,21 +82,21 @@ function logText(userDataDir: string): string {
 	}
 }
 
-/** VmRSS of the extension host: the process of code-server's group started as an extension host. */
-function extensionHostRss(group: number): number {
+/** VmRSS of the process of code-server's group whose command line names `role` (the extension host, the ledger). */
+function processRss(group: number, role: string): number {
 	for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
 		try {
 			const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
 			const processGroup = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 			const command = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-			if (processGroup !== group || !command.includes('extensionHost')) continue;
+			if (processGroup !== group || !command.includes(role)) continue;
 			const rss = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
 			if (rss !== null) return Number(rss[1]) / 1024;
 		} catch {
 			// the process ended while we looked
 		}
 	}
-	throw new Error('no extension host process found');
+	throw new Error(`no ${role} process found`);
 }
 
 async function main(): Promise<void> {
@@ -101,11 +105,15 @@ async function main(): Promise<void> {
 	const runs = [await ingest('no history', fs.mkdtempSync(path.join(os.tmpdir(), 'empty-claude-'))), await ingest('Claude Code 500 MB', corpus)];
 	for (const run of runs) {
 		console.log(
-			`${run.label}: first refresh ${run.refreshMs} ms (${(run.bytes / 1e6).toFixed(0)} MB, ${run.events} events, ${run.helperFiles} files on the helper thread); ledger thread heap ${run.threadHeapMB} MB + buffers ${run.threadBuffersMB} MB; extension host RSS ${run.extensionHostRssMB.map((mb) => mb.toFixed(0)).join(' MB after 5 s, ')} MB after 20 s`,
+			`${run.label}: first refresh ${run.refreshMs} ms (${(run.bytes / 1e6).toFixed(0)} MB, ${run.events} events, ${run.helperFiles} files on the helper thread); ledger process heap ${run.ledgerHeapMB} MB + buffers ${run.ledgerBuffersMB} MB; RSS after 5 s and 20 s: extension host ${pair(run.extensionHostRssMB)}, ledger process ${pair(run.ledgerRssMB)}`,
 		);
 	}
-	const growth = (at: 0 | 1): string => (runs[1]!.extensionHostRssMB[at] - runs[0]!.extensionHostRssMB[at]).toFixed(0);
-	console.log(`extension host RSS growth from the 500 MB history: ${growth(0)} MB after 5 s, ${growth(1)} MB after 20 s`);
+	const growth = (of: (run: Run) => readonly [number, number], at: 0 | 1): string => (of(runs[1]!)[at] - of(runs[0]!)[at]).toFixed(0);
+	console.log(`RSS growth from the 500 MB history after 5 s and 20 s: extension host ${growth((run) => run.extensionHostRssMB, 0)} and ${growth((run) => run.extensionHostRssMB, 1)} MB, ledger process ${growth((run) => run.ledgerRssMB, 0)} and ${growth((run) => run.ledgerRssMB, 1)} MB`);
+}
+
+function pair([soon, later]: readonly [number, number]): string {
+	return `${soon.toFixed(0)} and ${later.toFixed(0)} MB`;
 }
 
 main().catch((error: unknown) => {

@@ -1,28 +1,29 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type { FromWorker, Snapshot, ToWorker } from '../../src/engine/workerProtocol';
+import { startLedgerProcess } from '../../src/extension/ledgerProcess';
 
 /**
- * The editor's ledger thread on a first ingest, measured as the extension runs it: `dist/worker.js`
- * in a worker thread with the extension's resource limits, configured and refreshed through its
- * protocol, in this process standing in for the extension host. The environment (HOME, the tools'
- * folders, TOKEN_LEDGER_HOME) says what it reads. Prints JSON: the host isolate's heap growth, the
- * ledger thread's heap and buffers after the first refresh and after an idle one, and the process's
- * RSS growth.
+ * The editor's ledger process on a first ingest, measured as the extension runs it: `dist/worker.js`
+ * started as the extension starts it, configured and refreshed through its protocol, from this
+ * process standing in for the extension host. The environment (HOME, the tools' folders,
+ * TOKEN_LEDGER_HOME) says what it reads. Prints JSON: the host's heap and RSS growth, the ledger
+ * process's heap, buffers and RSS after the first refresh and after an idle one.
  */
 const repoRoot = path.resolve(__dirname, '..', '..');
 const megabytes = (bytes: number): number => Number((bytes / 2 ** 20).toFixed(1));
 
 async function main(): Promise<void> {
 	const before = process.memoryUsage();
-	const worker = new Worker(path.join(repoRoot, 'dist', 'worker.js'), { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+	const ledger = startLedgerProcess(repoRoot);
 	const answers = new Map<number, (snapshot: Snapshot) => void>();
-	worker.on('message', (message: FromWorker) => {
+	ledger.on('message', (message: FromWorker) => {
 		if (message.type === 'snapshot') answers.get(message.id)?.(message.snapshot);
 		else if (message.type === 'failed') throw new Error(message.message);
 	});
-	const send = (message: ToWorker): void => worker.postMessage(message);
+	const send = (message: ToWorker): void => {
+		ledger.send(message);
+	};
 	const refresh = (id: number): Promise<Snapshot> =>
 		new Promise((resolve) => {
 			answers.set(id, resolve);
@@ -32,21 +33,22 @@ async function main(): Promise<void> {
 	const started = performance.now();
 	const first = await refresh(1);
 	const firstMs = performance.now() - started;
-	// A later refresh with nothing new, as the editor makes every few seconds: what the thread keeps.
+	// A later refresh with nothing new, as the editor makes every few seconds: what the process keeps.
 	await new Promise((resolve) => setTimeout(resolve, 2_000));
 	const idle = await refresh(2);
 	const after = process.memoryUsage();
-	await worker.terminate();
+	ledger.disconnect();
 	process.stdout.write(
 		JSON.stringify({
 			firstRefreshMs: Math.round(firstMs),
 			bytesRead: first.stats.bytesRead,
 			hostHeapGrowthMB: megabytes(after.heapUsed - before.heapUsed),
-			threadHeapAfterFirstMB: megabytes(first.memory.heapUsedBytes),
-			threadBuffersAfterFirstMB: megabytes(first.memory.externalBytes),
-			threadHeapIdleMB: megabytes(idle.memory.heapUsedBytes),
-			threadBuffersIdleMB: megabytes(idle.memory.externalBytes),
-			processRssGrowthMB: megabytes(after.rss - before.rss),
+			hostRssGrowthMB: megabytes(after.rss - before.rss),
+			ledgerHeapAfterFirstMB: megabytes(first.memory.heapUsedBytes),
+			ledgerBuffersAfterFirstMB: megabytes(first.memory.externalBytes),
+			ledgerRssAfterFirstMB: megabytes(first.memory.rssBytes),
+			ledgerHeapIdleMB: megabytes(idle.memory.heapUsedBytes),
+			ledgerRssIdleMB: megabytes(idle.memory.rssBytes),
 		}),
 	);
 }
