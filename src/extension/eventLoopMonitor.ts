@@ -4,7 +4,7 @@ import type { Logger } from './logger';
 
 /**
  * Watches how long the extension host's event loop is held up, and says so in the log (debug level
- * every minute, a warning past 50 ms). The ledger works in its own thread, so what shows here is the
+ * every minute, a warning past 50 ms). The ledger works in its own process, so what shows here is the
  * host's own share: status-bar updates, messages, file-watch callbacks.
  */
 export class EventLoopMonitor implements vscode.Disposable {

@@ -14,7 +14,7 @@ import { RefreshQueue } from './refreshQueue';
  * that arrive while one is running are folded into a single follow-up (`RefreshQueue`).
  */
 export class LedgerClient implements vscode.Disposable {
-	private readonly worker: ChildProcess;
+	private worker: ChildProcess;
 	private nextId = 1;
 	private readonly waiting = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 	private readonly refreshes = new RefreshQueue((changed) => this.requestSnapshot(false, changed));
@@ -22,24 +22,61 @@ export class LedgerClient implements vscode.Disposable {
 	/** Fires after every successful refresh. */
 	readonly onSnapshot = this.snapshotEmitter.event;
 	private disposed = false;
-	/** Until the first refresh the worker's ledger is empty in memory (it loads on refresh). */
+	/** Until the first refresh the process's ledger is empty in memory (it loads on refresh). */
 	private refreshed = false;
+	/** What the process was last configured with: a restarted process is configured the same. */
+	private configuration: ToWorker | undefined;
+	/** When the process was restarted lately (see `restartLater`). */
+	private restarts: number[] = [];
+	private restartTimer: NodeJS.Timeout | undefined;
 
-	constructor(extensionPath: string, private readonly logger: Logger) {
-		this.worker = startLedgerProcess(extensionPath);
-		this.worker.on('message', (message: FromWorker) => this.receive(message));
-		this.worker.on('error', (error) => this.logger.error('Ledger process failed', error));
-		this.worker.stderr?.setEncoding('utf8');
-		this.worker.stderr?.on('data', (text: string) => this.logger.warn(`Ledger process: ${text.trimEnd()}`));
-		this.worker.on('exit', (code, signal) => {
-			if (!this.disposed) this.logger.error(`Ledger process exited with ${signal ?? `code ${code}`}`);
+	constructor(private readonly extensionPath: string, private readonly logger: Logger) {
+		this.worker = this.start();
+	}
+
+	private start(): ChildProcess {
+		const worker = startLedgerProcess(this.extensionPath);
+		worker.on('message', (message: FromWorker) => this.receive(message));
+		worker.on('error', (error) => this.logger.error('Ledger process failed', error));
+		worker.stderr?.setEncoding('utf8');
+		worker.stderr?.on('data', (text: string) => this.logger.warn(`Ledger process: ${text.trimEnd()}`));
+		worker.on('exit', (code, signal) => {
 			for (const { reject } of this.waiting.values()) reject(new Error('The ledger process stopped.'));
 			this.waiting.clear();
+			if (this.disposed) return;
+			this.logger.error(`Ledger process exited with ${signal ?? `code ${code}`}`);
+			this.restartLater();
 		});
+		return worker;
+	}
+
+	/**
+	 * Starts the process again after it died (killed, or out of memory), so the status bar does not
+	 * stay stale until the window reloads: at once, then after 1 and 2 s; past three restarts in a
+	 * minute it stays down (something is wrong each time) and says so.
+	 */
+	private restartLater(): void {
+		const now = Date.now();
+		this.restarts = this.restarts.filter((at) => now - at < 60_000);
+		if (this.restarts.length >= restartsPerMinute) {
+			this.logger.error(`The ledger process stopped ${restartsPerMinute} times within a minute; it stays stopped until the window reloads.`);
+			return;
+		}
+		const delay = this.restarts.length * 1_000;
+		this.restarts.push(now + delay);
+		this.restartTimer = setTimeout(() => {
+			if (this.disposed) return;
+			this.worker = this.start();
+			this.refreshed = false;
+			if (this.configuration !== undefined) this.send(this.configuration);
+			this.logger.info('Ledger process restarted');
+			void this.refresh().catch(() => undefined);
+		}, delay);
 	}
 
 	configure(settings: Record<string, unknown>, editor: EditorContext): void {
-		this.send({ type: 'configure', settings, env: { ...process.env }, home: os.homedir(), editor });
+		this.configuration = { type: 'configure', settings, env: { ...process.env }, home: os.homedir(), editor };
+		this.send(this.configuration);
 	}
 
 	/** Each source: found where, how many requests, exact or estimated, problems (the doctor). */
@@ -71,6 +108,7 @@ export class LedgerClient implements vscode.Disposable {
 
 	dispose(): void {
 		this.disposed = true;
+		clearTimeout(this.restartTimer);
 		this.snapshotEmitter.dispose();
 		// Closing the channel ends the process once the request it is on (a write, perhaps) is done.
 		if (this.worker.connected) this.worker.disconnect();
@@ -138,6 +176,8 @@ export class LedgerClient implements vscode.Disposable {
 		}
 	}
 }
+
+const restartsPerMinute = 3;
 
 function megabytes(bytes: number): string {
 	return (bytes / 2 ** 20).toFixed(1);

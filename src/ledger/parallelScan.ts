@@ -18,7 +18,7 @@ import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from
  * batches rather than one index at the end keeps the helper's share of the rows from being held
  * twice at the merge: at 5 GB of history that was about 45 MB of the scan's peak.
  *
- * The ledger's API is synchronous (the CLI and the editor's ledger thread both call it), so batches
+ * The ledger's API is synchronous (the CLI and the editor's ledger process both call it), so batches
  * are taken with receiveMessageOnPort between the ledger's own files, and the last awaited with
  * Atomics.wait.
  */

@@ -118,4 +118,34 @@ describe('Token Ledger in a real VS Code', () => {
 		assert.ok(ledger.lastSnapshot);
 		assert.ok(ledger.lastSnapshot.at > Date.now() - 10_000);
 	});
+
+	it('starts its ledger process again when it dies, and goes on counting', async () => {
+		const ledger = await api();
+		await ledger.refresh();
+		const [first, ...others] = ledgerProcesses();
+		assert.ok(first !== undefined && others.length === 0, 'one ledger process beside this extension host');
+		process.kill(first, 'SIGKILL');
+		const { ms } = await waitFor('a new ledger process', () => (ledgerProcesses().some((pid) => pid !== first) ? true : undefined), 10_000);
+		console.log(`ledger process back after ${ms} ms`);
+		const snapshot = await ledger.refresh();
+		assert.ok(snapshot, 'the new process answers');
+		assert.equal(snapshot.today.requests, (await cliToday()).requests);
+		assert.equal(ledgerProcesses().length, 1);
+	});
 });
+
+/** The ledger processes this extension host started (children running `dist/worker.js`). */
+function ledgerProcesses(): number[] {
+	const found: number[] = [];
+	for (const name of fs.readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))) {
+		try {
+			const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+			const parent = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+			const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+			if (parent === process.pid && state !== 'Z' && fs.readFileSync(`/proc/${name}/cmdline`, 'utf8').includes('worker.js')) found.push(Number(name));
+		} catch {
+			// it ended while we looked
+		}
+	}
+	return found;
+}
