@@ -27,7 +27,7 @@ const formatVersion = 5;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
 type TableName = 'strings' | 'logStrings';
-type Column = Float64Array | Uint32Array | Uint8Array;
+type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
 /**
  * How a column is stored: as it is, or narrower when its values allow (`u16` for numbers below
  * 2^16), or not at all (`nan`: no amount in any row, read back as an empty column).
@@ -43,12 +43,15 @@ interface Header {
 	readonly segments: readonly Segment[];
 }
 
-/** Column, the array type it is used as, and its length in rows (0: any; -1: one per row, or empty). */
+/**
+ * Column, the array type it is used as, and its length in rows (0: any; -1: one per row, or empty).
+ * `Uint16Array`: the index takes 2-byte numbers as they are stored, and 4-byte ones (`Uint32Array`).
+ */
 const layout: ReadonlyArray<readonly [ColumnName, new (length: number) => Column, number]> = [
 	['timestamp', Float64Array, 1],
 	['tokens', Uint32Array, 6],
 	['largeTokens', Float64Array, 0],
-	['refs', Uint32Array, 6],
+	['refs', Uint16Array, 6],
 	['flags', Uint8Array, 1],
 	['reportedCost', Float64Array, -1],
 	['reportedCredits', Float64Array, -1],
@@ -197,6 +200,7 @@ function storedAs(name: ColumnName, column: Column): { name: ColumnName; encodin
 		return { name, encoding: 'f64', column };
 	}
 	if (column instanceof Uint32Array) return { name, encoding: maximum(column) < 0x10000 ? 'u16' : 'u32', column };
+	if (column instanceof Uint16Array) return { name, encoding: 'u16', column };
 	return { name, encoding: 'u8', column };
 }
 
@@ -230,22 +234,24 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	// Columns are viewed in place, which needs the buffer itself 8-byte aligned.
 	const buffer = (bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes)).subarray(0, bodyEnd);
 	const rows = header.rows;
-	const found = new Map<ColumnName, Column>();
+	const found = new Map<ColumnName, { offset: number; segment: Segment & { readonly encoding: Encoding } }>();
 	const tables = new Map<TableName, unknown>();
 	let offset = bodyStart;
 	for (const segment of header.segments) {
 		offset += alignmentPadding(offset - bodyStart);
 		if (offset + segment.bytes > buffer.length) return undefined;
 		if (segment.encoding === 'json') tables.set(segment.name, JSON.parse(buffer.toString('utf8', offset, offset + segment.bytes)));
-		else found.set(segment.name, widened(buffer, offset, segment));
+		else found.set(segment.name, { offset, segment });
 		offset += segment.bytes;
 	}
 	if (offset !== buffer.length) return undefined;
 	const column = (name: ColumnName, type: new (length: number) => Column, perRow: number): Column => {
-		const value = found.get(name);
+		const stored = found.get(name);
+		const value = stored === undefined ? undefined : widened(buffer, stored.offset, stored.segment, type);
 		const lengthOk = perRow === 0 || value?.length === rows * Math.abs(perRow) || (perRow < 0 && value?.length === 0);
-		if (!(value instanceof type) || !lengthOk) throw new Error(`snapshot column ${name} is damaged`);
-		return value;
+		const typeOk = value instanceof type || (type === Uint16Array && value instanceof Uint32Array);
+		if (!typeOk || !lengthOk) throw new Error(`snapshot column ${name} is damaged`);
+		return value!;
 	};
 	const table = (name: TableName): string[] => {
 		const value = tables.get(name);
@@ -258,16 +264,21 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	return { log: { ...header.log, strings: table('logStrings') }, columns };
 }
 
-/** The column as the index uses it: a view where stored as is, a widened copy where stored narrower. */
-function widened(buffer: Buffer, offset: number, segment: Segment & { readonly encoding: Encoding }): Column {
+/**
+ * The column as the index uses it (`type`): a view where stored as it is used, a widened copy where
+ * stored narrower.
+ */
+function widened(buffer: Buffer, offset: number, segment: Segment & { readonly encoding: Encoding }, type: new (length: number) => Column): Column {
 	const at = buffer.byteOffset + offset;
 	switch (segment.encoding) {
 		case 'f64':
 			return new Float64Array(buffer.buffer, at, segment.bytes / 8);
 		case 'u8':
 			return new Uint8Array(buffer.buffer, at, segment.bytes);
-		case 'u16':
-			return Uint32Array.from(new Uint16Array(buffer.buffer, at, segment.bytes / 2));
+		case 'u16': {
+			const view = new Uint16Array(buffer.buffer, at, segment.bytes / 2);
+			return type === Uint16Array ? view : Uint32Array.from(view);
+		}
 		case 'nan':
 			return new Float64Array(0);
 		case 'u32':
@@ -292,7 +303,7 @@ function withinBounds(columns: DedupeColumns): boolean {
 	return true;
 }
 
-function maximum(column: Uint32Array): number {
+function maximum(column: Uint16Array | Uint32Array): number {
 	let max = 0;
 	for (let i = 0; i < column.length; i++) if (column[i]! > max) max = column[i]!;
 	return max;

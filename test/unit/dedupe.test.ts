@@ -131,4 +131,21 @@ describe('DedupeIndex', () => {
 		assert.deepEqual(merged.get(large.key), countedFigures(better));
 		assert.deepEqual(DedupeIndex.fromColumns(merged.columns()).get(large.key), countedFigures(better));
 	});
+
+	it('numbers strings in 2 bytes up to 65,536 of them, then in 4, keeping every row', () => {
+		const index = new DedupeIndex();
+		const session = (i: number): string => `session-${i}`;
+		const events = Array.from({ length: 70_000 }, (_, i) => usageEvent({ key: `codex:${i}`, messageId: '', source: 'codex', sessionId: session(i), outputTokens: i }));
+		for (const event of events.slice(0, 60_000)) index.add(event);
+		assert.ok(index.columns().refs instanceof Uint16Array);
+		for (const event of events.slice(60_000)) index.add(event);
+		assert.ok(index.columns().refs instanceof Uint32Array);
+		for (const i of [0, 1, 59_999, 65_530, 65_540, 69_999]) {
+			assert.equal(index.get(`codex:${i}`)?.sessionId, session(i));
+			assert.equal(index.get(`codex:${i}`)?.outputTokens, i);
+		}
+		const restored = DedupeIndex.fromColumns(index.columns());
+		assert.equal(restored.get('codex:69999')?.sessionId, session(69_999));
+		assert.equal(restored.get('codex:3')?.sessionId, session(3));
+	});
 });

@@ -149,10 +149,24 @@ describe('Index snapshot file', () => {
 		const restored = DedupeIndex.fromColumns(read.columns);
 		assert.deepEqual(stored(restored, sampleEvents()), stored(index, sampleEvents()));
 		assert.equal(lines(restored), lines(index));
+		// String numbers stay 2 bytes each, viewed where they lie (no widened copy).
+		assert.ok(read.columns.refs instanceof Uint16Array);
 		// String tables larger than one written part, with characters JSON escapes and multi-byte ones.
 		const manyStrings = Array.from({ length: 6000 }, (_, i) => `/home/dév/"p"\\${i}\n.jsonl`);
 		writeIndexSnapshot(file, { log: { ...log, strings: manyStrings }, columns: index.columns() });
 		assert.deepEqual(readIndexSnapshot(file)?.log.strings, manyStrings);
+	});
+
+	it('reads back 4-byte string numbers once there are more than 65,536 strings', () => {
+		const file = path.join(tempDir(), 'index.snapshot');
+		const index = new DedupeIndex();
+		for (let i = 0; i < 66_000; i++) index.add(usageEvent({ key: `codex:${i}`, messageId: '', source: 'codex', sessionId: `s-${i}` }));
+		writeIndexSnapshot(file, { log, columns: index.columns() });
+		const read = readIndexSnapshot(file);
+		assert.ok(read?.columns.refs instanceof Uint32Array);
+		const restored = DedupeIndex.fromColumns(read.columns);
+		assert.equal(restored.get('codex:65999')?.sessionId, 's-65999');
+		assert.equal(restored.get('codex:7')?.sessionId, 's-7');
 	});
 
 	it('is ignored when damaged, cut short or of another format', () => {

@@ -52,7 +52,8 @@ export interface DedupeColumns {
 	readonly timestamp: Float64Array;
 	readonly tokens: Uint32Array;
 	readonly largeTokens: Float64Array;
-	readonly refs: Uint32Array;
+	/** 2 bytes a number while there are at most 2^16 strings, 4 past that. */
+	readonly refs: Uint16Array | Uint32Array;
 	readonly flags: Uint8Array;
 	readonly reportedCost: Float64Array;
 	readonly reportedCredits: Float64Array;
@@ -155,7 +156,8 @@ export class DedupeIndex {
 	private tokens: Uint32Array;
 	/** Token counts `tokens` cannot hold, by position in `tokens`. */
 	private largeTokens = new Map<number, number>();
-	private refs: Uint32Array;
+	/** Two bytes a number until a 65,537th string appears (a history of some 30,000 sessions). */
+	private refs: Uint16Array | Uint32Array;
 	private flags: Uint8Array;
 	private reportedCost: Float64Array;
 	private reportedCredits: Float64Array;
@@ -186,7 +188,7 @@ export class DedupeIndex {
 		this.capacity = Math.max(16, capacity);
 		this.timestamp = new Float64Array(this.capacity);
 		this.tokens = new Uint32Array(this.capacity * tokensPerRow);
-		this.refs = new Uint32Array(this.capacity * refsPerRow);
+		this.refs = new Uint16Array(this.capacity * refsPerRow);
 		this.flags = new Uint8Array(this.capacity);
 		this.reportedCost = noAmounts;
 		this.reportedCredits = noAmounts;
@@ -434,13 +436,21 @@ export class DedupeIndex {
 		this.setToken(t + 3, event.cacheWrite1hTokens);
 		this.setToken(t + 4, event.cacheReadTokens);
 		this.setToken(t + 5, event.reasoningTokens);
+		// Numbered first: numbering a new string may widen `refs` to another array.
+		const source = this.stringId(event.source);
+		const model = this.stringId(event.model);
+		const session = this.stringId(event.sessionId);
+		const project = this.stringId(event.project);
+		const branch = this.stringId(event.branch);
+		const file = this.stringId(event.file);
+		const refs = this.refs;
 		const r = row * refsPerRow;
-		this.refs[r + refSource] = this.stringId(event.source);
-		this.refs[r + refModel] = this.stringId(event.model);
-		this.refs[r + refSession] = this.stringId(event.sessionId);
-		this.refs[r + refProject] = this.stringId(event.project);
-		this.refs[r + refBranch] = this.stringId(event.branch);
-		this.refs[r + refFile] = this.stringId(event.file);
+		refs[r + refSource] = source;
+		refs[r + refModel] = model;
+		refs[r + refSession] = session;
+		refs[r + refProject] = project;
+		refs[r + refBranch] = branch;
+		refs[r + refFile] = file;
 		this.flags[row] =
 			(this.flags[row]! & ~copyFlags) |
 			(event.sidechain ? flagSidechain : 0) |
@@ -611,6 +621,7 @@ export class DedupeIndex {
 			id = this.strings.length;
 			this.strings.push(value);
 			this.stringIds.set(value, id);
+			if (id === 0x10000 && this.refs instanceof Uint16Array) this.refs = Uint32Array.from(this.refs);
 		}
 		return id;
 	}
@@ -817,7 +828,7 @@ function slotCount(rows: number): number {
 	return slots;
 }
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint8Array;
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
 
 /** An amount column made when a first row has an amount: the rows before it had none. */
 function amountColumn(capacity: number, row: number, amount: number): Float64Array {
