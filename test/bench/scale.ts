@@ -51,6 +51,8 @@ function main(): void {
 	ensureGnuTime();
 	ensurePeer();
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
+	/** Per history size: requests, and each tool's median peak RSS. */
+	const peaks: Array<{ gigabytes: number; requests: number; oursMB: number; peerMB: number }> = [];
 	for (const gigabytes of arg('--gigabytes', '1,5').split(',').map(Number)) {
 		const { dir, truth } = corpus(gigabytes);
 		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-home-'));
@@ -74,7 +76,16 @@ function main(): void {
 		};
 		console.log(line('token-ledger daily, cold', ours, ourTotals.requests === truth.requests ? 'requests exact' : `requests WRONG (${ourTotals.requests})`));
 		console.log(line(`ccusage ${peerVersion} claude daily --offline`, peer, sameTokens ? 'same tokens as ours' : 'tokens DIFFER from ours'));
+		peaks.push({ gigabytes, requests: truth.requests, oursMB: median(ours.map((run) => run.rssMB)), peerMB: median(peer.map((run) => run.rssMB)) });
 		fs.rmSync(home, { recursive: true, force: true });
+	}
+	// How memory grows with the history: the peak's growth per request added, smallest history to largest.
+	const [small, large] = [peaks[0], peaks[peaks.length - 1]];
+	if (small !== undefined && large !== undefined && large.requests > small.requests) {
+		const perRequest = (from: number, to: number): string => (((to - from) * 2 ** 20) / (large.requests - small.requests)).toFixed(0);
+		console.log(
+			`peak RSS growth from ${small.gigabytes} to ${large.gigabytes} GB: token-ledger ${perRequest(small.oursMB, large.oursMB)} B, ccusage ${perRequest(small.peerMB, large.peerMB)} B per request added`,
+		);
 	}
 }
 
