@@ -451,12 +451,7 @@ export class DedupeIndex {
 		refs[r + refProject] = project;
 		refs[r + refBranch] = branch;
 		refs[r + refFile] = file;
-		this.flags[row] =
-			(this.flags[row]! & ~copyFlags) |
-			(event.sidechain ? flagSidechain : 0) |
-			(event.hasSpeed ? flagSpeed : 0) |
-			(event.estimated ? flagEstimated : 0) |
-			(event.modelInferred ? flagModelInferred : 0);
+		this.flags[row] = (this.flags[row]! & ~copyFlags) | copyFlagsOf(event);
 		this.setAmounts(row, event.reportedCostUSD ?? Number.NaN, event.reportedCredits ?? Number.NaN);
 	}
 
@@ -464,12 +459,7 @@ export class DedupeIndex {
 		this.timestamp[row] = fields.timestamp;
 		for (let i = 0; i < tokensPerRow; i++) this.setToken(row * tokensPerRow + i, fields.tokens[i]!);
 		for (let i = 0; i < refsPerRow; i++) this.refs[row * refsPerRow + i] = fields.strings[i]!;
-		this.flags[row] =
-			(this.flags[row]! & ~copyFlags) |
-			(fields.sidechain ? flagSidechain : 0) |
-			(fields.hasSpeed ? flagSpeed : 0) |
-			(fields.estimated ? flagEstimated : 0) |
-			(fields.modelInferred ? flagModelInferred : 0);
+		this.flags[row] = (this.flags[row]! & ~copyFlags) | copyFlagsOf(fields);
 		this.setAmounts(row, fields.reportedCost, fields.reportedCredits);
 	}
 
@@ -781,6 +771,11 @@ class Utf8Scratch {
 		}
 		return value.length;
 	}
+}
+
+/** The flags a copy brings, from an event or from a row's fields (the same four names). */
+function copyFlagsOf(copy: Pick<RowFields, 'sidechain' | 'hasSpeed' | 'estimated' | 'modelInferred'>): number {
+	return (copy.sidechain ? flagSidechain : 0) | (copy.hasSpeed ? flagSpeed : 0) | (copy.estimated ? flagEstimated : 0) | (copy.modelInferred ? flagModelInferred : 0);
 }
 
 function rankOfFields(fields: RowFields): CopyRank {
