@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import type { SourceId } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
+import { writeAll } from './writeAll';
 
 /** How far one source file has been read, and how to tell that it is still the same file. */
 export interface FileCursor {
@@ -81,9 +82,6 @@ function saveCursorState(file: string, state: CursorState): void {
 /** Characters of cursor JSON written at a time. */
 const cursorChunkChars = 64 * 1024;
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-	for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
-}
 
 /**
  * `cursors.json`, kept in memory between refreshes and read again only when another process has

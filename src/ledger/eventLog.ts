@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
 import { hashBytes } from './cursorState';
 import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
+import { writeAll } from './writeAll';
 
 /** How far the log was read: enough for another process to go on from there, if the file is still that one. */
 export interface LogPosition {
@@ -168,7 +169,7 @@ export class EventLog {
 			for (let first = 0; first < index.size; first += rowsPerWrite) {
 				const rows = Array.from({ length: Math.min(rowsPerWrite, index.size - first) }, (_, i) => first + i);
 				const { bytes } = encoder.encode(index, rows);
-				for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
+				writeAll(fd, bytes);
 			}
 			fs.fsyncSync(fd);
 		} finally {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { DedupeColumns } from '../core/usage/dedupe';
 import type { LogPosition } from './eventLog';
+import { writeAll } from './writeAll';
 
 /**
  * A snapshot of the in-memory index, so that a process starting on a large ledger reads one file of
@@ -178,9 +179,6 @@ class SnapshotOutput {
 	}
 }
 
-function writeAll(fd: number, bytes: Uint8Array): void {
-	for (let written = 0; written < bytes.byteLength; ) written += fs.writeSync(fd, bytes, written, bytes.byteLength - written);
-}
 
 /** The length in bytes of the strings as `SnapshotOutput.jsonArray` writes them. */
 function jsonArrayBytes(values: readonly string[]): number {
