@@ -10,6 +10,7 @@ const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
 const tests = process.argv.includes('--tests');
 const { version } = require('./package.json');
+const processSettings = require('./src/engine/processSettings.json');
 
 /** Reports errors in the `file:line:column: error: message` form that VS Code's problem matcher reads. */
 const problemMatcher = {
@@ -48,7 +49,8 @@ const node = {
 	plugins: [problemMatcher, priceDataApart],
 };
 
-// The CLI runs with a small young generation: a cold scan allocates many short-lived strings, and
+// The CLI and the editor's ledger process run with these settings (src/engine/processSettings.json):
+// a small young generation: a cold scan allocates many short-lived strings, and
 // V8's default lets the heap (and so the peak RSS) grow by tens of MB for no speed gain. And without
 // allocation-site pretenuring: in about one first scan in four, V8 judged a parsing site long-lived
 // and allocated its objects in the old generation, where they piled up as garbage (a 5 GB scan
@@ -58,12 +60,15 @@ const node = {
 // outgrown, a batch of rows merged), after which blocks up to 32 MB come from its heap, zero-filled
 // in full there, and stay resident once freed (a 5 GB first scan: 237–245 MB instead of 290–320 MB,
 // no slower). Other C libraries ignore the variable.
+const cliShebang = `#!/usr/bin/env -S ${Object.entries(processSettings.env)
+	.map(([name, value]) => `${name}=${value}`)
+	.join(' ')} node ${processSettings.nodeFlags.join(' ')}`;
 const builds = [
 	{ ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
 	{ ...node, entryPoints: ['src/engine/worker.ts'], outfile: 'dist/worker.js' },
 	{ ...node, entryPoints: ['src/engine/scanWorker.ts'], outfile: 'dist/scanWorker.js' },
 	{ ...node, plugins: [problemMatcher], entryPoints: ['@pydantic/genai-prices'], outfile: 'dist/genai-prices.js' },
-	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env -S MALLOC_MMAP_THRESHOLD_=131072 node --max-semi-space-size=4 --no-allocation-site-pretenuring' } },
+	{ ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: cliShebang } },
 ];
 if (fs.existsSync(path.join(__dirname, 'webview', 'main.ts'))) {
 	builds.push({

@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import * as path from 'node:path';
+import processSettings from '../engine/processSettings.json';
 
 /**
  * Starts the ledger's own process (`dist/worker.js`), which the extension talks to over IPC.
@@ -9,15 +10,15 @@ import * as path from 'node:path';
  * and what a thread allocates stays in the host's memory. A first scan of 500 MB of history left the
  * host's RSS 30 to 70 MB larger with a thread (glibc keeps what the thread freed, and V8 returns a
  * busy heap's garbage only after seconds idle), against nothing with a process. The process also
- * runs with the CLI's memory settings (see esbuild.js), which a thread cannot have: V8 flags and
- * the C library's are per process.
+ * runs with the CLI's memory settings (`processSettings.json`, explained in esbuild.js), which a
+ * thread cannot have: V8 flags and the C library's are per process.
  */
 export function startLedgerProcess(extensionPath: string): ChildProcess {
 	return fork(path.join(extensionPath, 'dist', 'worker.js'), [], {
 		// Not the host's own flags (an inspector port, when the extension is debugged).
-		execArgv: ['--max-semi-space-size=4', '--no-allocation-site-pretenuring'],
+		execArgv: processSettings.nodeFlags,
 		// In VS Code the host runs on Electron's binary: this makes it run as plain Node.js.
-		env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', MALLOC_MMAP_THRESHOLD_: '131072' },
+		env: { ...process.env, ...processSettings.env, ELECTRON_RUN_AS_NODE: '1' },
 		// Structured clone, as between threads: messages keep their shapes without JSON's limits.
 		serialization: 'advanced',
 		stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
