@@ -312,16 +312,19 @@ class NumberReader {
 
 /**
  * One numbering of strings mapped to another (an index's to a log's, or back), filled in as numbers
- * are looked up; -1 for a number not looked up yet. It belongs to one index: asked about another (a
- * ledger that started over), it forgets what it knew.
+ * are looked up; -1 for a number not looked up yet. It belongs to one index's numbering: asked about
+ * another index (a ledger that started over), or the same one numbering afresh (emptied once its
+ * rows were sealed), it forgets what it knew.
  */
 class NumberMap {
 	private values = new Int32Array(0);
 	private owner: DedupeIndex | undefined;
+	private ownerNumbering = 0;
 
 	numbersOf(owner: DedupeIndex): void {
-		if (owner === this.owner) return;
+		if (owner === this.owner && owner.numbering === this.ownerNumbering) return;
 		this.owner = owner;
+		this.ownerNumbering = owner.numbering;
 		this.values = new Int32Array(0);
 	}
 

@@ -17,6 +17,8 @@ export interface LogPosition {
 const headBytes = 4096;
 /** Rows encoded at a time when the whole log is written again. */
 const rowsPerWrite = 20_000;
+/** How much of the log is read and decoded at a time (a first start on a long ledger with no snapshot). */
+const readPartBytes = 8 * 1024 * 1024;
 
 /**
  * The ledger's append-only event file, shared by every process. Readers take only complete lines,
@@ -77,8 +79,8 @@ export class EventLog {
 
 	/**
 	 * Decodes the lines written since the last read into the index `into(reset)` names: a new one when
-	 * the log was replaced or cut (`reset`), so that nothing read from the old file is kept. Returns
-	 * whether it was reset.
+	 * the log was replaced or cut (`reset`), so that nothing read from the old file is kept; asked again
+	 * (`into(false)`) before each further part of a long read. Returns whether it was reset.
 	 */
 	readNew(into: (reset: boolean) => DedupeIndex): boolean {
 		let stat: fs.Stats;
@@ -96,17 +98,23 @@ export class EventLog {
 			reset = this.offset > 0 || this.identity !== '';
 			this.restart(identity);
 		}
-		const index = into(reset);
-		if (stat.size > this.offset) {
-			const bytes = readRange(this.file, this.offset, stat.size - this.offset);
+		let index = into(reset);
+		// A part at a time: a long log read whole, with no snapshot yet, would be held whole at once,
+		// and between parts `into` may hand over another index (the ledger seals its rows to disk).
+		for (let part = readPartBytes; stat.size > this.offset; ) {
+			const available = stat.size - this.offset;
+			const bytes = readRange(this.file, this.offset, Math.min(available, part));
 			const end = bytes.lastIndexOf(0x0a);
-			if (end >= 0) {
-				// Room for the rows at once (a ledger line is some 160 bytes, its key about 60): a log decoded
-				// whole, with no snapshot yet, would otherwise grow every column many times.
-				index.reserveMore(Math.ceil(end / 128), Math.ceil(end / 2));
-				this.decoder.decodeInto(bytes, end, index);
-				this.offset += end + 1;
+			if (end < 0) {
+				if (bytes.length === available) break; // only a line still being written
+				part *= 2; // a line longer than a part
+				continue;
 			}
+			// Room for the part's rows at once (a ledger line is some 160 bytes, its key about 60).
+			index.reserveMore(Math.ceil(end / 128), Math.ceil(end / 2));
+			this.decoder.decodeInto(bytes, end, index);
+			this.offset += end + 1;
+			if (stat.size > this.offset) index = into(false);
 		}
 		const strings = this.decoder.strings;
 		for (; this.adopted < strings.length; this.adopted++) {

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import type { DedupeColumns } from '../core/usage/dedupe';
 import type { LogPosition } from './eventLog';
+import type { SealedState } from './tieredIndex';
 import { writeAll } from './writeAll';
 
 /**
@@ -20,11 +21,14 @@ import { writeAll } from './writeAll';
  */
 export interface IndexSnapshot {
 	readonly log: LogPosition;
+	/** The live rows (see tieredIndex.ts). */
 	readonly columns: DedupeColumns;
+	/** The sealed files that hold the older rows, oldest first, with their rows forgotten since. */
+	readonly sealed: readonly SealedState[];
 }
 
-const magic = Buffer.from('TLINDEX5');
-const formatVersion = 5;
+const magic = Buffer.from('TLINDEX6');
+const formatVersion = 6;
 
 type ColumnName = Exclude<keyof DedupeColumns, 'rows' | 'strings'>;
 type TableName = 'strings' | 'logStrings';
@@ -41,6 +45,7 @@ interface Header {
 	readonly version: number;
 	readonly log: Omit<LogPosition, 'strings'>;
 	readonly rows: number;
+	readonly sealed: readonly SealedState[];
 	readonly segments: readonly Segment[];
 }
 
@@ -80,7 +85,7 @@ export function writeIndexSnapshot(file: string, snapshot: IndexSnapshot): void 
 		...tables.map(({ name, values }) => ({ name, encoding: 'json' as const, bytes: jsonArrayBytes(values) })),
 		...stored.map(({ name, encoding, column }) => ({ name, encoding, bytes: encoding === 'nan' ? 0 : column.length * bytesPer[encoding] })),
 	];
-	const header: Header = { version: formatVersion, log, rows: columns.rows, segments };
+	const header: Header = { version: formatVersion, log, rows: columns.rows, sealed: snapshot.sealed, segments };
 	const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
 	const length = Buffer.alloc(4);
 	length.writeUInt32LE(headerBytes.length);
@@ -259,7 +264,8 @@ function decode(bytes: Buffer): IndexSnapshot | undefined {
 	const taken = Object.fromEntries(layout.map(([name, type, perRow]) => [name, column(name, type, perRow)]));
 	const columns = { rows, strings: table('strings'), ...taken } as unknown as DedupeColumns;
 	if (!withinBounds(columns)) return undefined;
-	return { log: { ...header.log, strings: table('logStrings') }, columns };
+	if (!Array.isArray(header.sealed) || !header.sealed.every(isSealedState)) return undefined;
+	return { log: { ...header.log, strings: table('logStrings') }, columns, sealed: header.sealed };
 }
 
 /**
@@ -299,6 +305,11 @@ function withinBounds(columns: DedupeColumns): boolean {
 		if (pending[at + 1]! + pending[at + 2]! > text.length || pending[at + 3]! + pending[at + 4]! > text.length) return false;
 	}
 	return true;
+}
+
+function isSealedState(value: unknown): value is SealedState {
+	const state = value as SealedState;
+	return typeof state?.name === 'string' && /^[0-9a-f]+\.rows$/.test(state.name) && Array.isArray(state.forgotten) && state.forgotten.every((row) => Number.isInteger(row) && row >= 0);
 }
 
 function maximum(column: Uint16Array | Uint32Array): number {

@@ -17,6 +17,7 @@ import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from
 import type { ParallelScanOptions, ScanBatch, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
+import { defaultSealRows, TieredIndex } from './tieredIndex';
 
 export interface RefreshStats {
 	/** Source files looked at (a stat each). */
@@ -57,6 +58,8 @@ export interface LedgerOptions {
 	readonly snapshotFromLogBytes?: number;
 	/** A helper thread for first scans of long histories; one thread reads everything without it. */
 	readonly parallelScan?: ParallelScanOptions;
+	/** Rows the index holds in memory before it seals them to disk (default 100,000; see tieredIndex.ts). */
+	readonly sealRows?: number;
 }
 
 /**
@@ -99,7 +102,9 @@ export class Ledger {
 	private readonly cursorStore: CursorStore;
 	private readonly lock: FileLock;
 	private readonly snapshotFile: string;
-	private index = new DedupeIndex();
+	/** Where sealed rows are kept (see tieredIndex.ts). */
+	private readonly sealedFolder: string;
+	private tiers: TieredIndex;
 	/**
 	 * Rows changed and not yet written, kept across refreshes: its marks grow to the index's size, and
 	 * a refresh of the editor's, a few rows at most, would otherwise allocate them again each time.
@@ -127,6 +132,8 @@ export class Ledger {
 		this.cursorStore = new CursorStore(path.join(this.home, 'cursors.json'));
 		this.lock = new FileLock(path.join(this.home, 'ingest.lock'));
 		this.snapshotFile = path.join(this.home, 'index.snapshot');
+		this.sealedFolder = path.join(this.home, 'sealed');
+		this.tiers = this.emptyTiers();
 	}
 
 	/**
@@ -176,19 +183,22 @@ export class Ledger {
 				}
 				return !known;
 			};
-			this.index = new DedupeIndex();
-			this.index.absorb(written, () => {}, orphan);
+			// The rebuilt index is held whole until the log is written again (a rebuild's rows keep their
+			// key text until then), and sealed after.
+			this.replaceTiers(this.emptyTiers());
+			this.tiers.live.absorb(written, () => {}, orphan);
 			const cursors: CursorState = { version: 1, files: {} };
 			const stats = this.ingest(cursors, { write: false });
-			this.log.replaceWith(this.index);
-			this.index.releaseText();
+			this.log.replaceWith(this.tiers.live);
+			this.tiers.live.releaseText();
+			this.tiers.sealIfFull();
 			this.cursorStore.save(cursors);
 			this.cursorsUnsaved = false;
 			this.cursors = cursors;
 			this.syncFromLog();
 			this.snapshotOffset = 0;
 			this.saveSnapshotIfDue();
-			return { ...stats, eventsStored: this.index.size, durationMs: Date.now() - started, ingested: true };
+			return { ...stats, eventsStored: this.tiers.size, durationMs: Date.now() - started, ingested: true };
 		} finally {
 			this.lock.release();
 		}
@@ -199,17 +209,17 @@ export class Ledger {
 	 * then cost only what they show, however long the history).
 	 */
 	counted(range?: TimeRange): CountedUsage[] {
-		return this.index.counted(range);
+		return this.tiers.counted(range);
 	}
 
 	/** What reports read of `counted`, one request at a time, for a report that aggregates as it goes (valid until the next refresh). */
 	eachCounted(range?: TimeRange): Iterable<CountedUsage> {
-		return this.index.eachCounted(range);
+		return this.tiers.eachCounted(range);
 	}
 
 	/** When the earliest request that counts was made (of the given sources); undefined when none. */
 	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
-		return this.index.oldestCounted(sources);
+		return this.tiers.oldestCounted(sources);
 	}
 
 	/** Files with lines that could not be used, with the first few reasons. */
@@ -246,22 +256,35 @@ export class Ledger {
 			this.snapshotTried = true;
 			this.loadSnapshot();
 		}
+		// What the log holds needs no key text in memory (its lines spell the keys out): released after
+		// each part read, and the rows sealed once there are enough.
 		this.log.readNew((reset) => {
 			if (reset) {
-				this.index = new DedupeIndex();
+				this.replaceTiers(this.emptyTiers());
 				this.snapshotOffset = 0;
+			} else {
+				this.tiers.live.releaseText();
+				this.tiers.sealIfFull();
 			}
-			return this.index;
+			return this.tiers.live;
 		});
-		// What the log holds needs no key text in memory: its lines spell the keys out.
-		this.index.releaseText();
+		this.tiers.live.releaseText();
+	}
+
+	private emptyTiers(): TieredIndex {
+		return TieredIndex.empty(this.sealedFolder, this.options.sealRows ?? defaultSealRows);
+	}
+
+	private replaceTiers(tiers: TieredIndex): void {
+		if (tiers !== this.tiers) this.tiers.close();
+		this.tiers = tiers;
 	}
 
 	/** Drops what this process holds; the next refresh reads the log (or its snapshot) again. */
 	private forgetMemory(): void {
 		this.cursorStore.forget();
 		this.cursorsUnsaved = false;
-		this.index = new DedupeIndex();
+		this.replaceTiers(this.emptyTiers());
 		this.log = new EventLog(this.log.file);
 		this.snapshotTried = false;
 		this.fromSnapshot = false;
@@ -271,24 +294,42 @@ export class Ledger {
 	/** Starts from the snapshot when it matches the log: only the log's newer lines are then decoded. */
 	private loadSnapshot(): void {
 		const snapshot = readIndexSnapshot(this.snapshotFile);
-		if (snapshot === undefined || !this.log.resume(snapshot.log)) return;
-		this.index = DedupeIndex.fromColumns(snapshot.columns);
+		if (snapshot === undefined) return;
+		let tiers: TieredIndex;
+		try {
+			tiers = TieredIndex.restore(this.sealedFolder, this.options.sealRows ?? defaultSealRows, snapshot.sealed, snapshot.columns);
+		} catch {
+			return; // a sealed file it names is gone or damaged: the log alone gives the same figures
+		}
+		if (!this.log.resume(snapshot.log)) {
+			tiers.close();
+			return;
+		}
+		this.replaceTiers(tiers);
 		this.snapshotOffset = snapshot.log.offset;
 		this.fromSnapshot = true;
 	}
 
-	/** Called with the lock held, when the index holds exactly the log's complete lines. */
-	private saveSnapshotIfDue(): void {
+	/**
+	 * Called with the lock held, when the index holds exactly the log's complete lines. `sealed`: rows
+	 * were just sealed, and a snapshot naming their file is due whatever the log's growth (the next
+	 * start then opens the file instead of decoding those rows again).
+	 */
+	private saveSnapshotIfDue(sealed = false): void {
 		// Decided on the log's length alone: the position (a read of the log's head, a copy of its
 		// string table) is built only when a snapshot is due, not on every refresh.
 		const length = this.log.completeBytes;
 		const grown = length - this.snapshotOffset;
-		if (grown <= 0 || length < (this.options.snapshotFromLogBytes ?? snapshotFromLogBytes) || grown < length * snapshotAfterShare) return;
+		if (!sealed && (grown <= 0 || length < (this.options.snapshotFromLogBytes ?? snapshotFromLogBytes) || grown < length * snapshotAfterShare)) return;
+		// Another process may have deleted a sealed file this one still reads (see tieredIndex.ts): a
+		// snapshot naming it would be refused at every start.
+		if (!this.tiers.sealedFilesExist()) return;
 		const position = this.log.position();
 		if (position === undefined) return;
 		try {
-			writeIndexSnapshot(this.snapshotFile, { log: position, columns: this.index.columns() });
+			writeIndexSnapshot(this.snapshotFile, { log: position, columns: this.tiers.live.columns(), sealed: this.tiers.sealedState() });
 			this.snapshotOffset = position.offset;
+			this.tiers.deleteOrphans(Date.now());
 		} catch {
 			// Only a cache: the log alone gives the same figures, a little more slowly.
 		}
@@ -318,7 +359,7 @@ export class Ledger {
 		const changedRows = this.changedRows;
 		changedRows.take(); // none left by a refresh that failed part way
 		const take = (event: UsageEvent): void => {
-			const row = this.index.store(event);
+			const row = this.tiers.live.store(event);
 			if (row >= 0) changedRows.add(row);
 		};
 
@@ -333,8 +374,9 @@ export class Ledger {
 			const rows = changedRows.take();
 			eventsStored += rows.length;
 			if (options.write) {
-				this.log.appendRows(this.index, rows);
-				this.index.releaseText();
+				this.log.appendRows(this.tiers.live, rows);
+				this.tiers.live.releaseText();
+				if (this.tiers.sealIfFull()) this.saveSnapshotIfDue(true);
 				const due = flushedAt - this.cursorsSavedAt >= cursorsEveryMs || (last && options.changed === undefined);
 				if (this.cursorsUnsaved && due) {
 					this.cursorStore.save(cursors);
@@ -350,7 +392,8 @@ export class Ledger {
 			this.cursorsUnsaved = true;
 			this.cursorChanges++;
 			this.lock.touch();
-			if (changedRows.size >= flushEvents || (changedRows.size > 0 && Date.now() - flushedAt > flushMs)) flush(false);
+			// Also as soon as the live rows are due to be sealed: they must be written before.
+			if (changedRows.size >= flushEvents || (changedRows.size > 0 && (this.tiers.full || Date.now() - flushedAt > flushMs))) flush(false);
 		};
 
 		const { due, listed, complete } = this.filesDue(cursors, options.changed);
@@ -358,7 +401,7 @@ export class Ledger {
 		const helped = new Set(background?.tasks.map((task) => task.file));
 		// The helper's rows come into this index too, batch by batch: room for all of them at once. Their
 		// key text is held only until written, a flush or a batch at a time: no room for all of it.
-		reserveFor(this.index, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0), false);
+		reserveFor(this.tiers, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0), false);
 		const readOne = (item: DueFile): void => {
 			const { source, file, stat, previous, signature } = item;
 			let cursor: FileCursor;
@@ -394,7 +437,7 @@ export class Ledger {
 		// are written with this thread's own.
 		const absorbed = new Set<string>();
 		const absorb = (batch: ScanBatch): void => {
-			this.index.absorb(DedupeIndex.fromColumns(batch.columns), (row) => changedRows.add(row));
+			this.tiers.live.absorb(DedupeIndex.fromColumns(batch.columns), (row) => changedRows.add(row));
 			for (const { file, cursor, read } of batch.files) {
 				absorbed.add(file);
 				malformedLines += cursor.malformed;

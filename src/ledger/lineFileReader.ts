@@ -136,7 +136,7 @@ const textBytesPerRequest = 96;
  * Makes room in an index for what reading `bytes` new bytes of records may add; with `holdingText`,
  * for the key text of all of it too (an index whose rows are not written out as it goes).
  */
-export function reserveFor(index: DedupeIndex, bytes: number, holdingText: boolean): void {
+export function reserveFor(index: Pick<DedupeIndex, 'reserveMore'>, bytes: number, holdingText: boolean): void {
 	const rows = Math.ceil(bytes / bytesPerRequestAtLeast);
 	index.reserveMore(rows, holdingText ? rows * textBytesPerRequest : 0);
 }

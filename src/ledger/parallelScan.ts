@@ -72,10 +72,12 @@ const failed = 2;
 const stateSlot = 0;
 const postedSlot = 1;
 /**
- * Batches of 64 MiB of files, but the first only after 512 MiB: merging a batch costs several times
- * more per row while that code is new to the JIT (37 ms for a first batch of 8,500 rows, 1 µs a
- * row later), which a 500 MB scan paid on its critical path (+50–80 ms in four batches), while what
- * batches save in memory only matters on longer histories (5 GB peak 394 → about 350 MB).
+ * Batches of 64 MiB of files, but one batch for a helper's share of up to 512 MiB: merging a batch
+ * costs several times more per row while that code is new to the JIT (37 ms for a first batch of
+ * 8,500 rows, 1 µs a row later), which a 500 MB scan paid on its critical path (+50–80 ms in four
+ * batches). A longer history has 64 MiB batches from the start: a first batch of 512 MiB (70,000
+ * rows, merged while the ledger's own rows were about to be sealed) set the peak of a 5 GB scan
+ * (about 220 MB against 180–200 MB).
  */
 const defaultBatchBytes = { first: 512 * 1024 * 1024, then: 64 * 1024 * 1024 };
 
@@ -185,7 +187,9 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 	try {
 		let remaining = data.tasks.reduce((sum, task) => sum + task.bytes, 0);
 		const reader = new LineFileReader();
-		let batchBytes = data.batchBytes.first;
+		// The large first batch only where it is the only one (see `defaultBatchBytes`); on a longer
+		// history, batches of the usual size from the start, so the ledger's thread never holds a large one.
+		let batchBytes = remaining <= data.batchBytes.first ? data.batchBytes.first : data.batchBytes.then;
 		let index = batchIndex(Math.min(remaining, batchBytes));
 		let files: ScannedFile[] = [];
 		let batched = 0;

@@ -142,7 +142,7 @@ describe('Index snapshot file', () => {
 	it('reads back what it wrote, large counts included', () => {
 		const file = path.join(tempDir(), 'index.snapshot');
 		const index = indexOf(sampleEvents());
-		writeIndexSnapshot(file, { log, columns: index.columns() });
+		writeIndexSnapshot(file, { log, sealed: [], columns: index.columns() });
 		const read = readIndexSnapshot(file);
 		assert.ok(read);
 		assert.deepEqual(read.log, log);
@@ -153,15 +153,22 @@ describe('Index snapshot file', () => {
 		assert.ok(read.columns.refs instanceof Uint16Array);
 		// String tables larger than one written part, with characters JSON escapes and multi-byte ones.
 		const manyStrings = Array.from({ length: 6000 }, (_, i) => `/home/dév/"p"\\${i}\n.jsonl`);
-		writeIndexSnapshot(file, { log: { ...log, strings: manyStrings }, columns: index.columns() });
+		writeIndexSnapshot(file, { log: { ...log, strings: manyStrings }, sealed: [], columns: index.columns() });
 		assert.deepEqual(readIndexSnapshot(file)?.log.strings, manyStrings);
+		// The sealed files it names, with their forgotten rows.
+		const sealed = [{ name: '0123456789abcdef.rows', forgotten: [3, 70_000] }];
+		writeIndexSnapshot(file, { log, sealed, columns: index.columns() });
+		assert.deepEqual(readIndexSnapshot(file)?.sealed, sealed);
+		// A name that is not a sealed file's is damage (it would be opened as a path).
+		writeIndexSnapshot(file, { log, sealed: [{ name: '../events.jsonl', forgotten: [] }], columns: index.columns() });
+		assert.equal(readIndexSnapshot(file), undefined);
 	});
 
 	it('reads back 4-byte string numbers once there are more than 65,536 strings', () => {
 		const file = path.join(tempDir(), 'index.snapshot');
 		const index = new DedupeIndex();
 		for (let i = 0; i < 66_000; i++) index.add(usageEvent({ key: `codex:${i}`, messageId: '', source: 'codex', sessionId: `s-${i}` }));
-		writeIndexSnapshot(file, { log, columns: index.columns() });
+		writeIndexSnapshot(file, { log, sealed: [], columns: index.columns() });
 		const read = readIndexSnapshot(file);
 		assert.ok(read?.columns.refs instanceof Uint32Array);
 		const restored = DedupeIndex.fromColumns(read.columns);
@@ -172,7 +179,7 @@ describe('Index snapshot file', () => {
 	it('is ignored when damaged, cut short or of another format', () => {
 		const dir = tempDir();
 		const file = path.join(dir, 'index.snapshot');
-		writeIndexSnapshot(file, { log, columns: indexOf(sampleEvents()).columns() });
+		writeIndexSnapshot(file, { log, sealed: [], columns: indexOf(sampleEvents()).columns() });
 		const good = fs.readFileSync(file);
 		const cases: Array<[string, Buffer]> = [
 			['cut short', good.subarray(0, good.length - 3)],
@@ -191,15 +198,15 @@ describe('Index snapshot file', () => {
 		const columns = indexOf(sampleEvents()).columns();
 		const refs = Uint32Array.from(columns.refs);
 		refs[3] = 9999;
-		writeIndexSnapshot(file, { log, columns: { ...columns, refs } });
+		writeIndexSnapshot(file, { log, sealed: [], columns: { ...columns, refs } });
 		assert.equal(readIndexSnapshot(file), undefined, 'string number');
 		const pending = Uint32Array.from(columns.pending);
 		pending[5 * 2 + 2] = columns.text.length;
-		writeIndexSnapshot(file, { log, columns: { ...columns, pending } });
+		writeIndexSnapshot(file, { log, sealed: [], columns: { ...columns, pending } });
 		assert.equal(readIndexSnapshot(file), undefined, 'text range');
 		const pendingRow = Uint32Array.from(columns.pending);
 		pendingRow[5 * 3] = columns.rows;
-		writeIndexSnapshot(file, { log, columns: { ...columns, pending: pendingRow } });
+		writeIndexSnapshot(file, { log, sealed: [], columns: { ...columns, pending: pendingRow } });
 		assert.equal(readIndexSnapshot(file), undefined, 'held row');
 		assert.equal(readIndexSnapshot(path.join(dir, 'missing.snapshot')), undefined);
 	});

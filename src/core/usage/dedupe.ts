@@ -37,6 +37,36 @@ export interface TimeRange {
 }
 
 /**
+ * Rows kept outside an index (older rows, sealed to disk), which the index consults so that every
+ * request still counts once across all of them. Fingerprints are passed as four words of `prints`
+ * starting at `at`.
+ */
+export interface OtherRows {
+	/**
+	 * Asked when a copy's key is not in the index: false when a copy at least as good is held
+	 * elsewhere; true when none is, or when the one held is worse, which is then forgotten there (the
+	 * index stores the candidate in its place).
+	 */
+	admit(keyPrints: Uint32Array, keyAt: number, candidate: CopyRank): boolean;
+	/**
+	 * Whether a copy of the same message held elsewhere (and not forgotten) makes this sidechain copy a
+	 * replay (see `replays`).
+	 */
+	replaySidechain(messagePrints: Uint32Array, messageAt: number, keyPrints: Uint32Array, keyAt: number, rank: CopyRank): boolean;
+}
+
+/**
+ * Whether another copy of a message makes a sidechain copy a replay: any main-thread copy does; among
+ * sidechain-only copies one must survive: the best, with the smaller key fingerprint breaking ties so
+ * that the choice is stable.
+ */
+export function replays(other: CopyRank, otherKeyPrints: Uint32Array, otherKeyAt: number, sidechain: CopyRank, keyPrints: Uint32Array, keyAt: number): boolean {
+	if (!other.sidechain) return true;
+	if (isBetterCopy(other, sidechain)) return true;
+	return !isBetterCopy(sidechain, other) && comparePrints(otherKeyPrints, otherKeyAt, keyPrints, keyAt) < 0;
+}
+
+/**
  * The index as plain arrays: what a snapshot on disk stores and what `DedupeIndex.fromColumns`
  * takes back. Row r's tokens are `tokens[r * 6 …]` in `tokenFields` order, its strings
  * `refs[r * 6 …]` (numbers into `strings`) in `refFields` order; its key's and message id's
@@ -121,11 +151,13 @@ const flagEstimated = 4;
 const flagModelInferred = 8;
 /** Index-only: the row has a message id (its fingerprint is in `messagePrint`). */
 const flagMessage = 16;
+/** Index-only: a better copy is held elsewhere (`forget`); the row neither counts nor replays. */
+const flagForgotten = 32;
 /** The flags a copy brings; the others belong to the row. */
 const copyFlags = flagSidechain | flagSpeed | flagEstimated | flagModelInferred;
 const noRow = -1;
 /** In `tokens`: the count is in `largeTokens`. */
-const largeToken = 0xffffffff;
+export const largeToken = 0xffffffff;
 /** An amount column no row has used yet (most histories record no cost): it costs nothing. */
 const noAmounts = new Float64Array(0);
 /** Numbers a `pending` entry of `DedupeColumns` has. */
@@ -183,6 +215,10 @@ export class DedupeIndex {
 	private readonly messageBytes = new Utf8Scratch();
 	/** The fingerprint of the key or message id looked up last. */
 	private readonly lookup = new Uint32Array(printWords);
+	/** Rows held elsewhere that count with these (older rows sealed to disk); none by default. */
+	others: OtherRows | undefined;
+	/** Which numbering of strings the rows use: a new one each time the index is emptied (`clear`). */
+	private stringNumbering = 0;
 
 	constructor(capacity = 1024) {
 		this.capacity = Math.max(16, capacity);
@@ -279,6 +315,7 @@ export class DedupeIndex {
 		if (row !== noRow) {
 			if (!isBetterCopy(event, this.rankOf(row))) return noRow;
 		} else {
+			if (this.others !== undefined && !this.others.admit(this.lookup, 0, event)) return noRow;
 			row = this.newRow(this.lookup);
 		}
 		const messageLength = event.messageId === '' ? 0 : this.messageBytes.encode(event.messageId);
@@ -301,6 +338,7 @@ export class DedupeIndex {
 		if (row !== noRow) {
 			if (!isBetterCopy(rankOfFields(fields), this.rankOf(row))) return noRow;
 		} else {
+			if (this.others !== undefined && !this.others.admit(this.lookup, 0, rankOfFields(fields))) return noRow;
 			row = this.newRow(this.lookup);
 		}
 		if (messageLength > 0 && (this.flags[row]! & flagMessage) === 0) this.setMessage(row, bytes, messageStart, messageLength);
@@ -328,6 +366,7 @@ export class DedupeIndex {
 			if (row !== noRow) {
 				if (!isBetterCopy(other.rankOf(from), this.rankOf(row))) continue;
 			} else {
+				if (this.others !== undefined && !this.others.admit(other.keyPrint, from * printWords, other.rankOf(from))) continue;
 				row = this.newRow(other.keyPrint.subarray(from * printWords, from * printWords + printWords));
 				if ((other.flags[from]! & flagMessage) !== 0) {
 					this.messagePrint.set(other.messagePrint.subarray(from * printWords, from * printWords + printWords), row * printWords);
@@ -343,6 +382,25 @@ export class DedupeIndex {
 			this.holdText(row, other.text, range[at]!, range[at + 1]!, other.text, range[at + 2]!, range[at + 3]!);
 			changed(row, from);
 		}
+	}
+
+	/**
+	 * Empties the index, keeping its columns and tables for the rows to come: what a ledger does once it
+	 * has sealed the rows to disk. New columns instead would leave the old ones (some 30 MB for
+	 * 100,000 rows) as garbage until a full collection. No row's key text may be held.
+	 */
+	clear(): void {
+		if (this.pendingCount > 0) throw new Error('Rows not yet written to the log cannot be cleared.');
+		this.rows = 0;
+		this.largeTokens.clear();
+		this.strings.length = 0;
+		this.stringIds.clear();
+		this.stringNumbering++;
+		this.reportedCost = noAmounts;
+		this.reportedCredits = noAmounts;
+		this.keySlots.fill(0);
+		this.messageSlots.fill(0);
+		this.textLength = 0;
 	}
 
 	/**
@@ -389,7 +447,7 @@ export class DedupeIndex {
 		for (let row = 0; row < this.rows; row++) {
 			const timestamp = this.timestamp[row]!;
 			if (timestamp < from || timestamp >= to) continue;
-			if (this.isSidechainReplay(row)) continue;
+			if ((this.flags[row]! & flagForgotten) !== 0 || this.isSidechainReplay(row)) continue;
 			yield row;
 		}
 	}
@@ -401,7 +459,7 @@ export class DedupeIndex {
 			const timestamp = this.timestamp[row]!;
 			if (timestamp >= oldest) continue;
 			if (sources !== undefined && !sources.has(this.strings[this.refs[row * refsPerRow + refSource]!] as SourceId)) continue;
-			if (this.isSidechainReplay(row)) continue;
+			if ((this.flags[row]! & flagForgotten) !== 0 || this.isSidechainReplay(row)) continue;
 			oldest = timestamp;
 		}
 		return Number.isFinite(oldest) ? oldest : undefined;
@@ -412,19 +470,37 @@ export class DedupeIndex {
 		if ((flags & flagSidechain) === 0 || (flags & flagMessage) === 0) {
 			return false;
 		}
-		const head = this.findMessage(this.messagePrint, row * printWords);
-		let rank: CopyRank | undefined;
-		for (let other = head; other !== noRow; other = this.nextSameMessage[other]! - 1) {
-			if (other === row) continue;
-			// Any main-thread copy makes the sidechain copy a replay. Among sidechain-only copies one
-			// must survive: the best, with the smaller key fingerprint breaking ties so the choice is stable.
+		const at = row * printWords;
+		let rank: CopyRank | undefined; // built only when there is another copy to weigh
+		for (let other = this.findMessage(this.messagePrint, at); other !== noRow; other = this.nextSameMessage[other]! - 1) {
+			if (other === row || (this.flags[other]! & flagForgotten) !== 0) continue;
 			if ((this.flags[other]! & flagSidechain) === 0) return true;
 			rank ??= this.rankOf(row);
-			const otherRank = this.rankOf(other);
-			if (isBetterCopy(otherRank, rank)) return true;
-			if (!isBetterCopy(rank, otherRank) && comparePrints(this.keyPrint, other * printWords, row * printWords) < 0) return true;
+			if (replays(this.rankOf(other), this.keyPrint, other * printWords, rank, this.keyPrint, at)) return true;
+		}
+		return this.others?.replaySidechain(this.messagePrint, at, this.keyPrint, at, rank ?? this.rankOf(row)) ?? false;
+	}
+
+	/**
+	 * Whether a copy of the message held here makes a sidechain copy held elsewhere a replay (`replays`),
+	 * for another index's `OtherRows`.
+	 */
+	replaysSidechain(messagePrints: Uint32Array, messageAt: number, keyPrints: Uint32Array, keyAt: number, rank: CopyRank): boolean {
+		for (let other = this.findMessage(messagePrints, messageAt); other !== noRow; other = this.nextSameMessage[other]! - 1) {
+			if ((this.flags[other]! & flagForgotten) !== 0) continue;
+			if (replays(this.rankOf(other), this.keyPrint, other * printWords, rank, keyPrints, keyAt)) return true;
 		}
 		return false;
+	}
+
+	/** The row stored under a key fingerprint (`prints[at …]`), or -1. */
+	rowOfPrint(prints: Uint32Array, at: number): number {
+		return this.findKey(prints, at);
+	}
+
+	/** Marks a row whose request is now held elsewhere by a better copy: it no longer counts. */
+	forget(row: number): void {
+		this.flags[row] = this.flags[row]! | flagForgotten;
 	}
 
 	private writeRow(row: number, event: UsageEvent): void {
@@ -501,7 +577,8 @@ export class DedupeIndex {
 		return this.reportedCredits === noAmounts ? Number.NaN : this.reportedCredits[row]!;
 	}
 
-	private rankOf(row: number): CopyRank {
+	/** What decides between a row's copy and another copy of its request. */
+	rankOf(row: number): CopyRank {
 		const t = row * tokensPerRow;
 		const flags = this.flags[row]!;
 		const cost = this.costAt(row);
@@ -521,6 +598,11 @@ export class DedupeIndex {
 	/** The bytes that `readRow`'s key and message ranges point into (valid until the next add). */
 	get bytes(): Uint8Array {
 		return this.text;
+	}
+
+	/** Changes whenever string numbers start over (see `stringNumber`); those of before mean nothing now. */
+	get numbering(): number {
+		return this.stringNumbering;
 	}
 
 	/** How many strings the rows refer to (numbered from 0). */
@@ -778,6 +860,24 @@ function copyFlagsOf(copy: Pick<RowFields, 'sidechain' | 'hasSpeed' | 'estimated
 	return (copy.sidechain ? flagSidechain : 0) | (copy.hasSpeed ? flagSpeed : 0) | (copy.estimated ? flagEstimated : 0) | (copy.modelInferred ? flagModelInferred : 0);
 }
 
+/**
+ * The rank of a row stored elsewhere in this index's layout (rows sealed to disk): its six token
+ * counts, its flags column's byte and its recorded cost (NaN: none).
+ */
+export function rankOfStored(tokens: readonly number[], flags: number, cost: number): CopyRank {
+	return {
+		inputTokens: tokens[0]!,
+		outputTokens: tokens[1]!,
+		cacheWrite5mTokens: tokens[2]!,
+		cacheWrite1hTokens: tokens[3]!,
+		cacheReadTokens: tokens[4]!,
+		reasoningTokens: tokens[5]!,
+		sidechain: (flags & flagSidechain) !== 0,
+		hasSpeed: (flags & flagSpeed) !== 0,
+		reportedCostUSD: Number.isNaN(cost) ? null : cost,
+	};
+}
+
 function rankOfFields(fields: RowFields): CopyRank {
 	const [inputTokens, outputTokens, cacheWrite5mTokens, cacheWrite1hTokens, cacheReadTokens, reasoningTokens] = fields.tokens;
 	return {
@@ -807,10 +907,10 @@ function samePrint(a: Uint32Array, aAt: number, b: Uint32Array, bAt: number): bo
 	return a[aAt] === b[bAt] && a[aAt + 1] === b[bAt + 1] && a[aAt + 2] === b[bAt + 2] && a[aAt + 3] === b[bAt + 3];
 }
 
-/** Orders two fingerprints of one column, word by word. */
-function comparePrints(prints: Uint32Array, a: number, b: number): number {
+/** Orders two fingerprints, word by word. */
+function comparePrints(a: Uint32Array, aAt: number, b: Uint32Array, bAt: number): number {
 	for (let i = 0; i < printWords; i++) {
-		const difference = prints[a + i]! - prints[b + i]!;
+		const difference = a[aAt + i]! - b[bAt + i]!;
 		if (difference !== 0) return difference;
 	}
 	return 0;

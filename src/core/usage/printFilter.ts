@@ -1,0 +1,45 @@
+/**
+ * A Bloom filter over 128-bit fingerprints (fingerprint.ts): says "surely not held" or "maybe held".
+ * Fingerprints are uniformly random already, so their words serve as the two hashes of double
+ * hashing; nothing is hashed again. At 10 to 20 bits a member (a power of two, so that a probe is a
+ * mask, not a division) and 7 probes, at most about 1 % of absent members answer "maybe": rows
+ * sealed to disk are then looked up on disk only for copies that are probably there.
+ */
+export class PrintFilter {
+	private readonly bits: Uint32Array;
+	private readonly mask: number;
+
+	constructor(members: number) {
+		let bitCount = 32;
+		while (bitCount < members * bitsPerMember) bitCount *= 2;
+		this.bits = new Uint32Array(bitCount / 32);
+		this.mask = bitCount - 1;
+	}
+
+	add(prints: Uint32Array, at: number): void {
+		const first = prints[at]!;
+		const step = prints[at + 1]! | 1;
+		for (let i = 0; i < probes; i++) {
+			const bit = (first + Math.imul(i, step)) & this.mask;
+			this.bits[bit >>> 5] = this.bits[bit >>> 5]! | (1 << (bit & 31));
+		}
+	}
+
+	mayHold(prints: Uint32Array, at: number): boolean {
+		const first = prints[at]!;
+		const step = prints[at + 1]! | 1;
+		for (let i = 0; i < probes; i++) {
+			const bit = (first + Math.imul(i, step)) & this.mask;
+			if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+		}
+		return true;
+	}
+
+	/** Bytes held. */
+	get byteLength(): number {
+		return this.bits.byteLength;
+	}
+}
+
+const bitsPerMember = 10;
+const probes = 7;

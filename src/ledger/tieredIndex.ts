@@ -1,0 +1,239 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CopyRank, DedupeColumns, OtherRows, TimeRange } from '../core/usage/dedupe';
+import { DedupeIndex, isBetterCopy, replays } from '../core/usage/dedupe';
+import type { CountedUsage, SourceId } from '../core/usage/usageEvent';
+import { SealedRows } from './sealedRows';
+
+/** A sealed file as an index snapshot names it: its name, and its rows forgotten since it was written. */
+export interface SealedState {
+	readonly name: string;
+	readonly forgotten: readonly number[];
+}
+
+/**
+ * Rows kept in memory at most (about 11 MB of columns and hash tables) before they are sealed to a
+ * file. A history of 500 MB holds some 70,000 requests, so only longer ones seal at all.
+ */
+export const defaultSealRows = 100_000;
+/**
+ * A sealed file that no snapshot names is deleted once it is this old: a younger one may belong to
+ * another process (the editor's, the CLI's) that sealed it and has not written its snapshot yet.
+ */
+const orphanAgeMs = 60 * 60 * 1000;
+
+/**
+ * The ledger's index in two tiers: the newest rows in memory (`live`, a `DedupeIndex`), and older rows
+ * sealed to files (`SealedRows`), of which memory holds only filters (some 3 bytes a row). So a long
+ * history's index costs memory for at most `sealRows` rows, whatever its length.
+ *
+ * Every request still counts once across both tiers: a copy whose key the live rows lack is looked up
+ * in the sealed files (newest first); a better copy is stored live and the sealed one forgotten. A
+ * sidechain copy is weighed against the copies of its message in every tier. Reports read the sealed
+ * files one at a time (those whose time span meets the range), then the live rows.
+ */
+export class TieredIndex {
+	live: DedupeIndex;
+	private readonly sealed: SealedRows[];
+	/**
+	 * What reports read sealed files into, one after another: a new buffer for each (11 MB for 100,000
+	 * rows) would pile up as garbage until a full collection (some 100 MB at the end of a report over
+	 * 5 GB of history). Taken while a report reads from it; a report started meanwhile uses its own.
+	 */
+	private loadBuffer: ArrayBuffer | undefined;
+
+	private constructor(
+		private readonly folder: string,
+		private readonly sealRows: number,
+		sealed: SealedRows[],
+		live: DedupeIndex,
+	) {
+		this.sealed = sealed;
+		this.live = live;
+		live.others = new OtherTiers(this, undefined);
+	}
+
+	static empty(folder: string, sealRows = defaultSealRows): TieredIndex {
+		return new TieredIndex(folder, sealRows, [], new DedupeIndex());
+	}
+
+	/**
+	 * The tiers an index snapshot saved: its sealed files, opened, and its live columns. Throws when a
+	 * sealed file is missing or damaged (the log is then read instead).
+	 */
+	static restore(folder: string, sealRows: number, sealed: readonly SealedState[], columns: DedupeColumns): TieredIndex {
+		const opened: SealedRows[] = [];
+		try {
+			for (const state of sealed) {
+				const rows = SealedRows.open(folder, state.name);
+				opened.push(rows);
+				for (const row of state.forgotten) rows.forget(row);
+			}
+		} catch (error) {
+			for (const rows of opened) rows.close();
+			throw error;
+		}
+		return new TieredIndex(folder, sealRows, opened, DedupeIndex.fromColumns(columns));
+	}
+
+	/** Rows stored in both tiers (forgotten ones included). */
+	get size(): number {
+		return this.sealed.reduce((sum, rows) => sum + rows.rows, this.live.size);
+	}
+
+	/** How many sealed files there are. */
+	get sealedFiles(): number {
+		return this.sealed.length;
+	}
+
+	/** What the sealed tier holds in memory (filters, fences, forgotten rows). */
+	get sealedHeldBytes(): number {
+		return this.sealed.reduce((sum, rows) => sum + rows.heldBytes, 0);
+	}
+
+	/** Room for more live rows; never past the point where they are sealed. */
+	reserveMore(rows: number, textBytes: number): void {
+		this.live.reserveMore(Math.min(rows, Math.max(0, this.sealRows - this.live.size)), textBytes);
+	}
+
+	/** Whether the live rows are due to be sealed (`sealIfFull`). */
+	get full(): boolean {
+		return this.live.size >= this.sealRows;
+	}
+
+	/**
+	 * Seals the live rows to a file once there are `sealRows` of them; they must all be written to the
+	 * log already (`releaseText`). Returns whether it sealed.
+	 */
+	sealIfFull(): boolean {
+		if (!this.full || !SealedRows.supported) return false;
+		this.sealed.push(SealedRows.write(this.folder, this.live));
+		this.live.clear();
+		return true;
+	}
+
+	/** The sealed files and what was forgotten in them, for the index snapshot. */
+	sealedState(): SealedState[] {
+		return this.sealed.map((rows) => ({ name: rows.name, forgotten: rows.forgottenRows() }));
+	}
+
+	/** Whether every sealed file this index uses is still there (another process may have deleted one). */
+	sealedFilesExist(): boolean {
+		return this.sealed.every((rows) => fs.existsSync(path.join(this.folder, rows.name)));
+	}
+
+	/** Deletes sealed files that neither this index nor a snapshot names, once old enough (see `orphanAgeMs`). */
+	deleteOrphans(now: number): void {
+		const named = new Set(this.sealed.map((rows) => rows.name));
+		let names: string[];
+		try {
+			names = fs.readdirSync(this.folder);
+		} catch {
+			return;
+		}
+		for (const name of names) {
+			if (named.has(name) || !(name.endsWith('.rows') || name.endsWith('.rows.tmp'))) continue;
+			const file = path.join(this.folder, name);
+			try {
+				if (now - fs.statSync(file).mtimeMs > orphanAgeMs) fs.unlinkSync(file);
+			} catch {
+				// Gone already, or in use where files in use cannot be deleted: next time.
+			}
+		}
+	}
+
+	close(): void {
+		for (const rows of this.sealed) rows.close();
+	}
+
+	/** The requests that count, each once; only those in `range` when given. */
+	counted(range?: TimeRange): CountedUsage[] {
+		return [...this.eachCounted(range)];
+	}
+
+	/** `counted`, one request at a time: the sealed files' first (one loaded at a time), then the live rows. */
+	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
+		const buffer = this.takeLoadBuffer();
+		try {
+			for (const rows of this.sealed) {
+				if (range !== undefined && !rows.mayHoldTimes(range.from, range.to)) continue;
+				yield* this.loaded(rows, buffer).eachCounted(range);
+			}
+		} finally {
+			this.loadBuffer = buffer;
+		}
+		yield* this.live.eachCounted(range);
+	}
+
+	/** The earliest request that counts, of the given sources (all when omitted); undefined when none. */
+	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
+		let oldest = this.live.oldestCounted(sources);
+		const buffer = this.takeLoadBuffer();
+		for (const rows of this.sealed) {
+			if (oldest !== undefined && !rows.mayHoldTimes(Number.NEGATIVE_INFINITY, oldest)) continue;
+			const candidate = this.loaded(rows, buffer).oldestCounted(sources);
+			if (candidate !== undefined && (oldest === undefined || candidate < oldest)) oldest = candidate;
+		}
+		this.loadBuffer = buffer;
+		return oldest;
+	}
+
+	/** The shared buffer for loading sealed files (or a new one while it is taken), as large as the largest. */
+	private takeLoadBuffer(): ArrayBuffer {
+		const needed = this.sealed.reduce((largest, rows) => Math.max(largest, rows.fileBytes), 0);
+		const buffer = this.loadBuffer !== undefined && this.loadBuffer.byteLength >= needed ? this.loadBuffer : new ArrayBuffer(needed);
+		this.loadBuffer = undefined;
+		return buffer;
+	}
+
+	/** A sealed file's rows as an index that weighs its sidechain copies against every other tier. */
+	private loaded(rows: SealedRows, buffer: ArrayBuffer): DedupeIndex {
+		const index = rows.load(buffer);
+		index.others = new OtherTiers(this, rows);
+		return index;
+	}
+
+	/** The sealed files, oldest first. */
+	get sealedRows(): readonly SealedRows[] {
+		return this.sealed;
+	}
+}
+
+/**
+ * What an index of one tier sees of the others: for the live rows, every sealed file; for a sealed
+ * file loaded for a report, the live rows and the other sealed files.
+ */
+class OtherTiers implements OtherRows {
+	constructor(
+		private readonly tiers: TieredIndex,
+		/** The sealed file whose loaded rows ask, or undefined for the live rows. */
+		private readonly asking: SealedRows | undefined,
+	) {}
+
+	admit(keyPrints: Uint32Array, keyAt: number, candidate: CopyRank): boolean {
+		// Newest first: a request's copy that counts is the one in the newest tier holding it.
+		const sealed = this.tiers.sealedRows;
+		for (let i = sealed.length - 1; i >= 0; i--) {
+			const rows = sealed[i]!;
+			const row = rows.findKey(keyPrints, keyAt);
+			if (row < 0 || rows.isForgotten(row)) continue;
+			if (!isBetterCopy(candidate, rows.rankOf(row))) return false;
+			rows.forget(row);
+			return true;
+		}
+		return true;
+	}
+
+	replaySidechain(messagePrints: Uint32Array, messageAt: number, keyPrints: Uint32Array, keyAt: number, rank: CopyRank): boolean {
+		if (this.asking !== undefined && this.tiers.live.replaysSidechain(messagePrints, messageAt, keyPrints, keyAt, rank)) return true;
+		for (const rows of this.tiers.sealedRows) {
+			if (rows === this.asking) continue;
+			for (const row of rows.messageRows(messagePrints, messageAt)) {
+				if (rows.isForgotten(row)) continue;
+				const otherRank = rows.rankOf(row);
+				if (replays(otherRank, rows.keyPrintOf(row), 0, rank, keyPrints, keyAt)) return true;
+			}
+		}
+		return false;
+	}
+}

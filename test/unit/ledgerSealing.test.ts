@@ -1,0 +1,94 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { PriceBook } from '../../src/core/pricing/pricing';
+import { dailyReport } from '../../src/core/report/reports';
+import { ZonedCalendar } from '../../src/core/time/zonedDate';
+import { Ledger } from '../../src/ledger/ledger';
+import { SealedRows } from '../../src/ledger/sealedRows';
+import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
+import { generateClaudeCorpus } from '../support/claudeCorpus';
+import { tempDir } from './helpers';
+
+const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
+const end = Date.parse('2026-11-20T12:00:00Z');
+
+/** A ledger over a Claude folder; `sealRows` small enough that its rows are sealed many times over. */
+function open(configDir: string, ledgerDir: string, sealRows?: number): Ledger {
+	const source = claudeCodeSource({ home: tempDir(), env: { CLAUDE_CONFIG_DIR: configDir }, platform: 'linux' });
+	return new Ledger({ home: ledgerDir, sources: [source], snapshotFromLogBytes: 0, ...(sealRows === undefined ? {} : { sealRows }) });
+}
+
+function figures(ledger: Ledger) {
+	const { totals } = dailyReport(ledger.counted(), options);
+	const week = { from: end - 7 * 86_400_000, to: end };
+	return { totals, week: dailyReport(ledger.counted(week), options).totals, oldest: ledger.oldestCounted() };
+}
+
+function sealedFiles(ledgerDir: string): string[] {
+	const folder = path.join(ledgerDir, 'sealed');
+	return fs.existsSync(folder) ? fs.readdirSync(folder).filter((name) => name.endsWith('.rows')) : [];
+}
+
+/** A copy of a request already counted, with more output tokens (a later streamed fragment of it). */
+function outgrown(file: string, extraOutput: number): string {
+	const line = fs
+		.readFileSync(file, 'utf8')
+		.split('\n')
+		.find((text) => text.includes('"usage"'))!;
+	const event = JSON.parse(line) as { message: { usage: { output_tokens: number } } };
+	event.message.usage.output_tokens += extraOutput;
+	return `${JSON.stringify(event)}\n`;
+}
+
+describe('Ledger with rows sealed to disk', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node.js 20.15 or later)' }, () => {
+	it('counts exactly what a ledger holding every row counts, through restarts, new copies and a rebuild', () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		const truth = generateClaudeCorpus({ configDir, sessions: 40, responsesPerSession: 30, end, days: 20, resumedShare: 0.3, toolResultBytes: [50, 100] });
+		const sealedDir = path.join(root, 'sealed-ledger');
+		const sealing = open(configDir, sealedDir, 100);
+		sealing.refresh();
+		const whole = open(configDir, path.join(root, 'whole-ledger'));
+		whole.refresh();
+		assert.equal(figures(whole).totals.requests, truth.requests);
+		assert.equal(figures(whole).totals.outputTokens, truth.outputTokens);
+		assert.deepEqual(figures(sealing), figures(whole));
+		assert.ok(sealedFiles(sealedDir).length >= 5, `${sealedFiles(sealedDir).length} sealed files`);
+
+		// Another process starts from the snapshot, which names the sealed files.
+		const second = open(configDir, sealedDir, 100);
+		second.refresh();
+		assert.ok(second.startedFromSnapshot);
+		assert.deepEqual(figures(second), figures(whole));
+
+		// A larger copy of a request sealed long ago counts instead of it; a smaller one is ignored.
+		const later = path.join(configDir, 'projects', 'late', 'later.jsonl');
+		fs.mkdirSync(path.dirname(later), { recursive: true });
+		fs.writeFileSync(later, outgrown(truth.files[0]!, 1000) + outgrown(truth.files[1]!, -1));
+		for (const ledger of [sealing, second, whole]) ledger.refresh();
+		assert.equal(figures(whole).totals.outputTokens, truth.outputTokens + 1000);
+		assert.equal(figures(whole).totals.requests, truth.requests);
+		assert.deepEqual(figures(sealing), figures(whole));
+		assert.deepEqual(figures(second), figures(whole));
+		const third = open(configDir, sealedDir, 100);
+		third.refresh();
+		assert.deepEqual(figures(third), figures(whole));
+
+		// With its sealed files gone, a process reads the log instead, and counts the same.
+		fs.rmSync(path.join(sealedDir, 'sealed'), { recursive: true });
+		const fourth = open(configDir, sealedDir, 100);
+		fourth.refresh();
+		assert.equal(fourth.startedFromSnapshot, false);
+		assert.deepEqual(figures(fourth), figures(whole));
+
+		const stats = fourth.rebuild();
+		assert.equal(stats.eventsStored, figures(whole).totals.requests);
+		assert.deepEqual(figures(fourth), figures(whole));
+		const fifth = open(configDir, sealedDir, 100);
+		fifth.refresh();
+		assert.ok(fifth.startedFromSnapshot);
+		assert.deepEqual(figures(fifth), figures(whole));
+	});
+});

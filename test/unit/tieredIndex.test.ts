@@ -1,0 +1,151 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { DedupeIndex } from '../../src/core/usage/dedupe';
+import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
+import { SealedRows } from '../../src/ledger/sealedRows';
+import { TieredIndex } from '../../src/ledger/tieredIndex';
+import { tempDir, usageEvent } from './helpers';
+
+/** A small deterministic generator (the tests must give the same events every run). */
+function random(seed: number): () => number {
+	let state = seed >>> 0;
+	return () => {
+		state = (state * 1664525 + 1013904223) >>> 0;
+		return state / 2 ** 32;
+	};
+}
+
+/**
+ * A stream with every kind of copy the index weighs: streamed fragments of one request (growing
+ * totals), a request copied into another session's file, sidechain replays of a message under another
+ * request id (of main-thread and of sidechain messages), copies with and without a recorded cost or
+ * the speed tier, and token counts too large for 32 bits.
+ */
+function mixedStream(seed: number, requests: number): UsageEvent[] {
+	const next = random(seed);
+	const events: UsageEvent[] = [];
+	const pick = (n: number): number => Math.floor(next() * n);
+	for (let i = 0; i < requests; i++) {
+		const message = `msg_${pick(requests)}`;
+		const sidechain = next() < 0.3;
+		const key = `claude-code:${message}:req_${i % 7 === 0 ? 'btw' : i}`;
+		const copies = 1 + pick(3);
+		for (let c = 0; c < copies; c++) {
+			events.push(
+				usageEvent({
+					key,
+					messageId: message,
+					sidechain,
+					timestamp: Date.parse('2026-11-01T00:00:00Z') + pick(30) * 86_400_000 + i,
+					outputTokens: pick(4) === 0 ? 2 ** 33 + pick(5) : 10 + pick(50),
+					inputTokens: pick(100),
+					hasSpeed: next() < 0.2,
+					reportedCostUSD: next() < 0.3 ? pick(5) / 100 : null,
+					file: `/history/session-${pick(20)}.jsonl`,
+					sessionId: `session-${pick(20)}`,
+				}),
+			);
+		}
+	}
+	// Later copies arrive out of order, as files are read in any order.
+	for (let i = events.length - 1; i > 0; i--) {
+		const j = pick(i + 1);
+		[events[i], events[j]] = [events[j]!, events[i]!];
+	}
+	return events;
+}
+
+/** What counts, as comparable text (the tiers may list requests in another order). */
+function canonical(counted: Iterable<CountedUsage>): string[] {
+	return [...counted].map((usage) => JSON.stringify(usage)).sort();
+}
+
+/** Feeds events to a tiered index, sealing after every few as a ledger does after writing them. */
+function tiered(folder: string, events: readonly UsageEvent[], sealRows: number, every: number): TieredIndex {
+	const tiers = TieredIndex.empty(folder, sealRows);
+	events.forEach((event, i) => {
+		tiers.live.store(event);
+		if (i % every === every - 1) {
+			tiers.live.releaseText();
+			tiers.sealIfFull();
+		}
+	});
+	tiers.live.releaseText();
+	return tiers;
+}
+
+describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node.js 20.15 or later)' }, () => {
+	it('counts exactly what one index in memory counts, however the rows are sealed', () => {
+		for (const seed of [1, 2, 3, 4]) {
+			const events = mixedStream(seed, 400);
+			const plain = new DedupeIndex();
+			for (const event of events) plain.add(event);
+			const expected = canonical(plain.eachCounted());
+			for (const [sealRows, every] of [
+				[5, 3],
+				[40, 17],
+				[150, 50],
+			] as const) {
+				const folder = tempDir();
+				const tiers = tiered(folder, events, sealRows, every);
+				assert.ok(tiers.sealedFiles >= 2, `sealed ${tiers.sealedFiles} files`);
+				assert.deepEqual(canonical(tiers.eachCounted()), expected, `seed ${seed}, sealing at ${sealRows}`);
+				const range = { from: Date.parse('2026-11-10T00:00:00Z'), to: Date.parse('2026-11-12T00:00:00Z') };
+				assert.deepEqual(canonical(tiers.counted(range)), canonical(plain.counted(range)));
+				assert.equal(tiers.oldestCounted(), plain.oldestCounted());
+				tiers.close();
+			}
+		}
+	});
+
+	it('drops a sidechain replay whose main-thread copy was sealed long before, and forgets a sealed fragment a better one outgrows', () => {
+		const folder = tempDir();
+		const tiers = TieredIndex.empty(folder, 1);
+		const seal = (event: UsageEvent): void => {
+			tiers.live.store(event);
+			tiers.live.releaseText();
+			tiers.sealIfFull();
+		};
+		seal(usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', outputTokens: 10 }));
+		seal(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 5 }));
+		seal(usageEvent({ key: 'claude-code:msg_1:req_btw', messageId: 'msg_1', sidechain: true, outputTokens: 999 }));
+		// A later, larger fragment of req_2: stored live, the sealed one forgotten.
+		tiers.live.store(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 50 }));
+		// A smaller one than what is held: not stored.
+		assert.equal(tiers.live.store(usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', outputTokens: 3 })), -1);
+		assert.equal(tiers.sealedFiles, 3);
+		assert.deepEqual(
+			tiers.counted().map((usage) => usage.outputTokens).sort((a, b) => a - b),
+			[10, 50],
+		);
+		tiers.close();
+	});
+
+	it('comes back from its snapshot state: the same files, the same forgotten rows', () => {
+		const folder = tempDir();
+		const events = mixedStream(9, 300);
+		const tiers = tiered(folder, events, 60, 20);
+		const state = tiers.sealedState();
+		assert.ok(state.some((file) => file.forgotten.length > 0), 'some sealed row was outgrown');
+		const restored = TieredIndex.restore(folder, 60, state, tiers.live.columns());
+		assert.deepEqual(canonical(restored.eachCounted()), canonical(tiers.eachCounted()));
+		tiers.close();
+		restored.close();
+	});
+
+	it('refuses a damaged or missing sealed file instead of counting from it', () => {
+		const folder = tempDir();
+		const tiers = tiered(folder, mixedStream(5, 100), 30, 10);
+		const state = tiers.sealedState();
+		tiers.close();
+		const file = path.join(folder, state[0]!.name);
+		const bytes = fs.readFileSync(file);
+		bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
+		fs.writeFileSync(file, bytes);
+		assert.throws(() => TieredIndex.restore(folder, 30, state, new DedupeIndex().columns()), /damaged/);
+		fs.rmSync(file);
+		assert.throws(() => TieredIndex.restore(folder, 30, state, new DedupeIndex().columns()), /ENOENT/);
+	});
+});
