@@ -17,6 +17,7 @@ import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from
 import type { ParallelScanOptions, ScanBatch, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
+import { SealedRowsDamaged } from './sealedRows';
 import { defaultSealRows, TieredIndex } from './tieredIndex';
 
 export interface RefreshStats {
@@ -143,6 +144,10 @@ export class Ledger {
 	 * has not read before (a new file) makes it list every source, as it does without `changed`.
 	 */
 	refresh(changed?: readonly string[]): RefreshStats {
+		return this.againIfSealedDamaged(() => this.refreshOnce(changed));
+	}
+
+	private refreshOnce(changed?: readonly string[]): RefreshStats {
 		const started = Date.now();
 		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
 			this.syncFromLog();
@@ -209,17 +214,41 @@ export class Ledger {
 	 * then cost only what they show, however long the history).
 	 */
 	counted(range?: TimeRange): CountedUsage[] {
-		return this.tiers.counted(range);
+		return this.againIfSealedDamaged(() => this.tiers.counted(range));
 	}
 
 	/** What reports read of `counted`, one request at a time, for a report that aggregates as it goes (valid until the next refresh). */
 	eachCounted(range?: TimeRange): Iterable<CountedUsage> {
-		return this.tiers.eachCounted(range);
+		// The files it reads are checked before its first request (see TieredIndex.eachCounted).
+		const first = this.againIfSealedDamaged(() => {
+			const each = this.tiers.eachCounted(range);
+			return { each, next: each.next() };
+		});
+		return (function* () {
+			if (first.next.done === true) return;
+			yield first.next.value;
+			yield* first.each;
+		})();
 	}
 
 	/** When the earliest request that counts was made (of the given sources); undefined when none. */
 	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
-		return this.tiers.oldestCounted(sources);
+		return this.againIfSealedDamaged(() => this.tiers.oldestCounted(sources));
+	}
+
+	/**
+	 * Runs `work`; if it met a damaged sealed file (deleted as it was found), drops what this process
+	 * holds, reads the log again (it holds every row) and runs `work` once more.
+	 */
+	private againIfSealedDamaged<T>(work: () => T): T {
+		try {
+			return work();
+		} catch (error) {
+			if (!(error instanceof SealedRowsDamaged)) throw error;
+			this.forgetMemory();
+			this.syncFromLog();
+			return work();
+		}
 	}
 
 	/** Files with lines that could not be used, with the first few reasons. */

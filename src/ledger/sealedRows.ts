@@ -10,27 +10,52 @@ import { writeAll } from './writeAll';
 /**
  * Rows of the index sealed to a file, so that a long history's index is not all held in memory.
  *
- * A file holds a full index's columns as they are in memory (so fixed offsets find any row's fields),
- * plus its key and message fingerprints sorted, each with its row. In memory a sealed file keeps
- * only a Bloom filter of each (about 1.25 bytes a row), every 64th sorted fingerprint's first word,
- * and the rows since forgotten (a better copy of their request came later): some 3 bytes a row
- * instead of the index's 110. A key that may be held is found with one read of 64 sorted entries.
- * Reports load a file's columns whole, one file at a time.
+ * A file holds an index's columns with its rows in time order, so that a time range is a range of
+ * rows (the editor asks for today's, every refresh), at fixed offsets; its key and message
+ * fingerprints sorted, each with its row; and a Bloom filter of each with every 64th sorted
+ * fingerprint's first word. In memory a sealed file keeps only the filters and those fences (about 3
+ * bytes a row instead of the index's 110) and the rows since forgotten (a better copy of their
+ * request came later). A key that may be held is found with one read of 64 sorted entries.
  *
- * The file is written once and never changed (a sibling renamed into place); what later changes about
- * its rows (which are forgotten) is kept by whoever holds it and saved with the index snapshot.
+ * The file is written once and never changed (a sibling renamed into place); which of its rows are
+ * forgotten is kept by whoever holds it and saved with the index snapshot.
  *
- * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the body: each
- * section 8-byte aligned, in the header's order; last, the CRC-32 of the body (uint32 LE).
+ * Layout: 8 magic bytes, the header's length (uint32 LE), the JSON header, then the sections, each
+ * 8-byte aligned, in the header's order, each with its CRC-32 in the header. Opening reads the
+ * header, the filters and the fences (checked); the rest is checked before this process first reads
+ * a row of it.
  */
-const magic = Buffer.from('TLROWS01');
-const formatVersion = 1;
+const magic = Buffer.from('TLROWS02');
+const formatVersion = 2;
 /** A sorted run's entries: the fingerprint's four words, then the row. */
 const runWords = 5;
 /** Sorted entries per block: a lookup reads one block (and its neighbour when a first word repeats across). */
 const blockEntries = 64;
+/** Rows put in time order and written at a time (a staging buffer, not a reordered copy of each column). */
+const rowsPerWrite = 16_384;
 
-type SectionName = 'timestamp' | 'tokens' | 'refs' | 'flags' | 'reportedCost' | 'reportedCredits' | 'keyPrint' | 'messagePrint' | 'keyRun' | 'messageRun' | 'strings';
+type SectionName =
+	| 'keyFilter'
+	| 'messageFilter'
+	| 'keyFences'
+	| 'messageFences'
+	| 'timestamp'
+	| 'tokens'
+	| 'refs'
+	| 'flags'
+	| 'reportedCost'
+	| 'reportedCredits'
+	| 'keyPrint'
+	| 'messagePrint'
+	| 'keyRun'
+	| 'messageRun'
+	| 'strings';
+
+interface Section {
+	readonly name: SectionName;
+	readonly bytes: number;
+	readonly crc: number;
+}
 
 interface Header {
 	readonly version: number;
@@ -42,41 +67,54 @@ interface Header {
 	readonly largeTokens: readonly number[];
 	readonly minTimestamp: number;
 	readonly maxTimestamp: number;
-	readonly sections: ReadonlyArray<{ readonly name: SectionName; readonly bytes: number }>;
+	readonly sections: readonly Section[];
+}
+
+/** Bytes a row takes in each per-row section (`refs` per `refWidth`; the amounts only when present). */
+const rowBytes: Partial<Record<SectionName, number>> = { timestamp: 8, tokens: 24, flags: 1, reportedCost: 8, reportedCredits: 8, keyPrint: 16, messagePrint: 16 };
+
+/** A sealed file whose bytes are not what was written; it is deleted when found (the log holds its rows). */
+export class SealedRowsDamaged extends Error {
+	constructor(name: string) {
+		super(`The sealed rows file ${name} is damaged; its rows are read from the ledger's log again.`);
+	}
 }
 
 export class SealedRows {
 	/** Rows whose request a later, better copy holds now. */
 	private readonly forgotten = new Set<number>();
 	private readonly offsets = new Map<SectionName, number>();
-	private readonly largeTokens = new Map<number, number>();
+	private readonly sections = new Map<SectionName, Section>();
 	private readonly scratch = Buffer.alloc(blockEntries * 2 * runWords * 4);
 	private readonly scratchWords = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length / 4);
 	private fd: number | undefined;
-	private readonly hasCost: boolean;
-	private size: number | undefined;
+	/** Whether every section was checked against its CRC (before this process reads any row). */
+	private verified: boolean;
 
 	private constructor(
 		/** The file's name in its folder. */
 		readonly name: string,
 		private readonly file: string,
 		private readonly header: Header,
+		/** The header's length as stored (padded). */
+		headerLength: number,
 		private readonly keyFilter: PrintFilter,
 		private readonly messageFilter: PrintFilter,
 		/** The first word of every `blockEntries`-th entry of each sorted run. */
 		private readonly keyFences: Uint32Array,
 		private readonly messageFences: Uint32Array,
 		fd: number,
+		verified: boolean,
 	) {
 		this.fd = fd;
-		let offset = bodyStart(header);
+		this.verified = verified;
+		let offset = bodyStart(headerLength);
 		for (const section of header.sections) {
 			offset += alignmentPadding(offset);
 			this.offsets.set(section.name, offset);
+			this.sections.set(section.name, section);
 			offset += section.bytes;
 		}
-		this.hasCost = header.sections.some((section) => section.name === 'reportedCost' && section.bytes > 0);
-		for (let i = 0; i + 1 < header.largeTokens.length; i += 2) this.largeTokens.set(header.largeTokens[i]!, header.largeTokens[i + 1]!);
 	}
 
 	/** Whether this process can seal rows at all (the CRC needs Node.js 20.15 or later). */
@@ -89,110 +127,171 @@ export class SealedRows {
 		const columns = index.columns();
 		if (columns.pending.length > 0) throw new Error('Rows still to be written to the log cannot be sealed.');
 		const rows = columns.rows;
-		const messageRows: number[] = [];
-		for (let row = 0; row < rows; row++) if (!isZeroPrint(columns.messagePrint, row * 4)) messageRows.push(row);
-		const keyRun = sortedRun(columns.keyPrint, rows, undefined);
-		const messageRun = sortedRun(columns.messagePrint, messageRows.length, messageRows);
-		const strings = Buffer.from(JSON.stringify(columns.strings), 'utf8');
-		let minTimestamp = Number.POSITIVE_INFINITY;
-		let maxTimestamp = Number.NEGATIVE_INFINITY;
-		for (const timestamp of columns.timestamp) {
-			if (timestamp < minTimestamp) minTimestamp = timestamp;
-			if (timestamp > maxTimestamp) maxTimestamp = timestamp;
+		// Time order, the first seen first among equal times.
+		const order = new Uint32Array(rows);
+		for (let row = 0; row < rows; row++) order[row] = row;
+		const timestamp = columns.timestamp;
+		order.sort((a, b) => timestamp[a]! - timestamp[b]! || a - b);
+		const placeOf = new Uint32Array(rows);
+		for (let place = 0; place < rows; place++) placeOf[order[place]!] = place;
+		const messagePlaces: number[] = [];
+		for (let place = 0; place < rows; place++) if (!isZeroPrint(columns.messagePrint, order[place]! * 4)) messagePlaces.push(place);
+		const keyRun = sortedRun(columns.keyPrint, order, undefined);
+		const messageRun = sortedRun(columns.messagePrint, order, messagePlaces);
+		const keyFilter = filterOf(keyRun, rows);
+		const messageFilter = filterOf(messageRun, messagePlaces.length);
+		const keyFences = fencesOf(keyRun, rows);
+		const messageFences = fencesOf(messageRun, messagePlaces.length);
+		const largeTokens: number[] = [];
+		for (let i = 0; i + 1 < columns.largeTokens.length; i += 2) {
+			const at = columns.largeTokens[i]!;
+			largeTokens.push(placeOf[Math.floor(at / 6)]! * 6 + (at % 6), columns.largeTokens[i + 1]!);
 		}
-		const bodies: Array<[SectionName, Uint8Array]> = [
-			['timestamp', bytesOf(columns.timestamp)],
-			['tokens', bytesOf(columns.tokens)],
-			['refs', bytesOf(columns.refs)],
-			['flags', bytesOf(columns.flags)],
-			['reportedCost', bytesOf(columns.reportedCost)],
-			['reportedCredits', bytesOf(columns.reportedCredits)],
-			['keyPrint', bytesOf(columns.keyPrint)],
-			['messagePrint', bytesOf(columns.messagePrint)],
-			['keyRun', bytesOf(keyRun)],
-			['messageRun', bytesOf(messageRun)],
-			['strings', strings],
+		const inOrder = (column: Float64Array | Uint32Array | Uint16Array | Uint8Array, perRow: number): Iterable<Uint8Array> => (column.length === 0 ? [] : reordered(column, perRow, order));
+		const stringBytes = Buffer.from(JSON.stringify(columns.strings), 'utf8');
+		const parts: Array<[SectionName, Iterable<Uint8Array>]> = [
+			['keyFilter', [bytesOf(keyFilter.words)]],
+			['messageFilter', [bytesOf(messageFilter.words)]],
+			['keyFences', [bytesOf(keyFences)]],
+			['messageFences', [bytesOf(messageFences)]],
+			['timestamp', inOrder(columns.timestamp, 1)],
+			['tokens', inOrder(columns.tokens, 6)],
+			['refs', inOrder(columns.refs, 6)],
+			['flags', inOrder(columns.flags, 1)],
+			['reportedCost', inOrder(columns.reportedCost, 1)],
+			['reportedCredits', inOrder(columns.reportedCredits, 1)],
+			['keyPrint', inOrder(columns.keyPrint, 4)],
+			['messagePrint', inOrder(columns.messagePrint, 4)],
+			['keyRun', [bytesOf(keyRun)]],
+			['messageRun', [bytesOf(messageRun)]],
+			['strings', [stringBytes]],
 		];
-		const header: Header = {
-			version: formatVersion,
-			rows,
-			messages: messageRows.length,
-			refWidth: columns.refs.BYTES_PER_ELEMENT,
-			largeTokens: [...columns.largeTokens],
-			minTimestamp: rows === 0 ? 0 : minTimestamp,
-			maxTimestamp: rows === 0 ? 0 : maxTimestamp,
-			sections: bodies.map(([name, bytes]) => ({ name, bytes: bytes.byteLength })),
-		};
-		const headerBytes = Buffer.from(JSON.stringify(header), 'utf8');
+		const sizes = new Map<SectionName, number>([
+			['keyFilter', keyFilter.words.byteLength],
+			['messageFilter', messageFilter.words.byteLength],
+			['keyFences', keyFences.byteLength],
+			['messageFences', messageFences.byteLength],
+			['timestamp', columns.timestamp.byteLength],
+			['tokens', columns.tokens.byteLength],
+			['refs', columns.refs.byteLength],
+			['flags', columns.flags.byteLength],
+			['reportedCost', columns.reportedCost.byteLength],
+			['reportedCredits', columns.reportedCredits.byteLength],
+			['keyPrint', columns.keyPrint.byteLength],
+			['messagePrint', columns.messagePrint.byteLength],
+			['keyRun', keyRun.byteLength],
+			['messageRun', messageRun.byteLength],
+		]);
+		sizes.set('strings', stringBytes.byteLength);
 		const name = `${crypto.randomBytes(8).toString('hex')}.rows`;
 		const file = path.join(folder, name);
 		fs.mkdirSync(folder, { recursive: true });
 		const temporary = `${file}.tmp`;
 		const fd = fs.openSync(temporary, 'w');
+		let header: Header;
+		let headerRoom = 0;
 		try {
+			// The header goes first but holds the sections' CRCs: room for it is left, and it is
+			// written last, at its padded length (JSON allows the trailing spaces).
+			const provisional: Header = {
+				version: formatVersion,
+				rows,
+				messages: messagePlaces.length,
+				refWidth: columns.refs.BYTES_PER_ELEMENT,
+				largeTokens,
+				minTimestamp: rows === 0 ? 0 : timestamp[order[0]!]!,
+				maxTimestamp: rows === 0 ? 0 : timestamp[order[rows - 1]!]!,
+				sections: parts.map(([section]) => ({ name: section, bytes: sizes.get(section)!, crc: 0xffffffff })),
+			};
+			headerRoom = Buffer.byteLength(JSON.stringify(provisional), 'utf8');
+			let offset = magic.length + 4 + headerRoom;
+			offset += alignmentPadding(offset);
+			const crcs: number[] = [];
+			for (const [, chunks] of parts) {
+				const padding = alignmentPadding(offset);
+				if (padding > 0) fs.writeSync(fd, zeros, 0, padding, offset);
+				offset += padding;
+				let crc = 0;
+				for (const chunk of chunks) {
+					if (chunk.byteLength === 0) continue; // zlib.crc32 of an empty view drops the running value
+					crc = zlib.crc32(chunk, crc);
+					writeAll(fd, chunk, offset);
+					offset += chunk.byteLength;
+				}
+				crcs.push(crc);
+			}
+			header = { ...provisional, sections: provisional.sections.map((section, i) => ({ ...section, crc: crcs[i]! })) };
+			const headerBytes = Buffer.from(JSON.stringify(header).padEnd(headerRoom, ' '), 'utf8');
 			const length = Buffer.alloc(4);
 			length.writeUInt32LE(headerBytes.length);
-			writeAll(fd, magic);
-			writeAll(fd, length);
-			writeAll(fd, headerBytes);
-			let offset = magic.length + 4 + headerBytes.length;
-			writeAll(fd, zeros.subarray(0, alignmentPadding(offset)));
-			offset += alignmentPadding(offset);
-			let crc = 0;
-			for (const [, bytes] of bodies) {
-				const padding = zeros.subarray(0, alignmentPadding(offset));
-				for (const part of [padding, bytes]) {
-					if (part.byteLength === 0) continue; // zlib.crc32 of an empty view drops the running value
-					crc = zlib.crc32(part, crc);
-					writeAll(fd, part);
-					offset += part.byteLength;
-				}
-			}
-			const tail = Buffer.alloc(4);
-			tail.writeUInt32LE(crc);
-			writeAll(fd, tail);
+			writeAll(fd, Buffer.concat([magic, length, headerBytes]), 0);
 			fs.fsyncSync(fd);
 		} finally {
 			fs.closeSync(fd);
 		}
 		fs.renameSync(temporary, file);
-		// Filters and fences from the runs at hand, not from the file read back.
-		return SealedRows.fromRuns(name, file, header, keyRun, messageRun, fs.openSync(file, 'r'));
+		return new SealedRows(name, file, header, headerRoom, keyFilter, messageFilter, keyFences, messageFences, fs.openSync(file, 'r'), true);
 	}
 
 	/**
-	 * Opens a sealed file: reads it once whole to check it and to build the filters and fences, then
-	 * keeps only a descriptor. Throws when it is missing or damaged.
+	 * Opens a sealed file: reads its header, filters and fences (checked), then keeps a descriptor; the
+	 * rest is checked before the first row is read (`verify`). Throws when it is missing or damaged.
 	 */
 	static open(folder: string, name: string): SealedRows {
 		const file = path.join(folder, name);
 		const fd = fs.openSync(file, 'r');
 		try {
-			const { header, sections } = decode(readWhole(fd), name);
-			return SealedRows.fromRuns(name, file, header, sections.get('keyRun') as Uint32Array, sections.get('messageRun') as Uint32Array, fd);
+			const damaged = (): Error => new Error(`The sealed rows file ${name} is damaged.`);
+			const start = Buffer.alloc(magic.length + 4);
+			readFully(fd, start, 0);
+			if (!start.subarray(0, magic.length).equals(magic)) throw damaged();
+			const headerBytes = Buffer.alloc(start.readUInt32LE(magic.length));
+			readFully(fd, headerBytes, start.length);
+			const header = JSON.parse(headerBytes.toString('utf8')) as Header;
+			if (!validHeader(header, headerBytes.length, fs.fstatSync(fd).size)) throw damaged();
+			const small = new Map<SectionName, Uint32Array>();
+			let offset = bodyStart(headerBytes.length);
+			for (const section of header.sections) {
+				offset += alignmentPadding(offset);
+				if (section.name === 'keyFilter' || section.name === 'messageFilter' || section.name === 'keyFences' || section.name === 'messageFences') {
+					const words = new Uint32Array(section.bytes / 4);
+					const bytes = bytesOf(words);
+					readFully(fd, bytes, offset);
+					if (checksum(bytes) !== section.crc) throw damaged();
+					small.set(section.name, words);
+				}
+				offset += section.bytes;
+			}
+			return new SealedRows(name, file, header, headerBytes.length, new PrintFilter(0, small.get('keyFilter')!), new PrintFilter(0, small.get('messageFilter')!), small.get('keyFences')!, small.get('messageFences')!, fd, false);
 		} catch (error) {
 			fs.closeSync(fd);
 			throw error;
 		}
 	}
 
-	private static fromRuns(name: string, file: string, header: Header, keyRun: Uint32Array, messageRun: Uint32Array, fd: number): SealedRows {
-		return new SealedRows(name, file, header, filterOf(keyRun, header.rows), filterOf(messageRun, header.messages), fencesOf(keyRun, header.rows), fencesOf(messageRun, header.messages), fd);
-	}
-
 	get rows(): number {
 		return this.header.rows;
 	}
 
-	/** Whether any row may lie in `[from, to)`. */
-	mayHoldTimes(from: number, to: number): boolean {
-		return this.header.rows > 0 && this.header.maxTimestamp >= from && this.header.minTimestamp < to;
+	/**
+	 * The rows whose time lies in `[from, to)`, as `[first, end)` (rows are in time order): found with
+	 * a binary search of the times on disk, or at once when the range misses the file's span.
+	 */
+	rowsIn(from: number, to: number): [number, number] {
+		const { rows, minTimestamp, maxTimestamp } = this.header;
+		if (rows === 0 || maxTimestamp < from || minTimestamp >= to) return [0, 0];
+		return [minTimestamp >= from ? 0 : this.firstAtOrAfter(from), maxTimestamp < to ? rows : this.firstAtOrAfter(to)];
 	}
 
-	/** The file's size (it never changes). */
-	get fileBytes(): number {
-		this.size ??= fs.fstatSync(this.descriptor()).size;
-		return this.size;
+	/** Bytes the rows `[first, end)` take when loaded, at most (see `load`). */
+	loadBytes(first: number, end: number): number {
+		const count = end - first;
+		let bytes = 0;
+		for (const section of this.header.sections) {
+			const perRow = section.name === 'refs' ? this.header.refWidth * 6 : rowBytes[section.name];
+			if (perRow !== undefined && section.bytes > 0) bytes += count * perRow + 8;
+		}
+		return bytes;
 	}
 
 	/** Bytes held in memory for lookups. */
@@ -232,10 +331,10 @@ export class SealedRows {
 
 	/** What decides between a row's copy and another copy of its request, read from the file. */
 	rankOf(row: number): CopyRank {
-		const words = this.readWords('tokens', row * 6 * 4, 6);
-		const tokens = Array.from(words, (count, i) => (count === largeToken ? this.largeTokens.get(row * 6 + i)! : count));
+		const words = this.readWords('tokens', row * 24, 6);
+		const tokens = Array.from(words, (count, i) => (count === largeToken ? this.largeToken(row * 6 + i) : count));
 		const flags = this.readBytes('flags', row, 1)[0]!;
-		const cost = this.hasCost ? this.readBytes('reportedCost', row * 8, 8).readDoubleLE(0) : Number.NaN;
+		const cost = this.sections.get('reportedCost')!.bytes > 0 ? this.readBytes('reportedCost', row * 8, 8).readDoubleLE(0) : Number.NaN;
 		return rankOfStored(tokens, flags, cost);
 	}
 
@@ -245,32 +344,48 @@ export class SealedRows {
 	}
 
 	/**
-	 * The rows as an index (loaded whole; forgotten rows marked), for reports. Read into `into` when it
-	 * is large enough (the index then views it: valid until it is read into again).
+	 * The rows `[first, end)` as an index (forgotten rows marked; its row r is this file's row
+	 * `first + r`), for reports. Read into `into` when it is large enough (`loadBytes`): the index then
+	 * views it, and is valid until `into` is read into again.
 	 */
-	load(into?: ArrayBuffer): DedupeIndex {
-		const fd = this.descriptor();
-		const { header, sections } = decode(readWhole(fd, into), this.name);
-		const rows = header.rows;
-		const stringBytes = sections.get('strings')!;
-		const strings = JSON.parse(Buffer.from(stringBytes.buffer, stringBytes.byteOffset, stringBytes.byteLength).toString('utf8')) as string[];
+	load(first: number, end: number, into?: ArrayBuffer): DedupeIndex {
+		const rows = end - first;
+		const buffer = into !== undefined && into.byteLength >= this.loadBytes(first, end) ? into : new ArrayBuffer(this.loadBytes(first, end));
+		let used = 0;
+		const slice = (name: SectionName, perRow: number): Uint8Array => {
+			const section = this.sections.get(name)!;
+			if (section.bytes === 0) return new Uint8Array(0);
+			const bytes = new Uint8Array(buffer, used, rows * perRow);
+			used += rows * perRow + alignmentPadding(rows * perRow);
+			readFully(this.descriptor(), bytes, this.offsets.get(name)! + first * perRow);
+			return bytes;
+		};
+		const f64 = (bytes: Uint8Array): Float64Array => new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+		const u32 = (bytes: Uint8Array): Uint32Array => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+		const refWidth = this.header.refWidth;
+		const refBytes = slice('refs', refWidth * 6);
+		const largeTokens: number[] = [];
+		const { largeTokens: stored } = this.header;
+		for (let i = 0; i + 1 < stored.length; i += 2) {
+			if (stored[i]! >= first * 6 && stored[i]! < end * 6) largeTokens.push(stored[i]! - first * 6, stored[i + 1]!);
+		}
 		const columns: DedupeColumns = {
 			rows,
-			strings,
-			timestamp: sections.get('timestamp') as Float64Array,
-			tokens: sections.get('tokens') as Uint32Array,
-			largeTokens: Float64Array.from(header.largeTokens),
-			refs: sections.get('refs') as Uint16Array | Uint32Array,
-			flags: sections.get('flags') as Uint8Array,
-			reportedCost: sections.get('reportedCost') as Float64Array,
-			reportedCredits: sections.get('reportedCredits') as Float64Array,
-			keyPrint: sections.get('keyPrint') as Uint32Array,
-			messagePrint: sections.get('messagePrint') as Uint32Array,
+			strings: this.strings(),
+			timestamp: f64(slice('timestamp', 8)),
+			tokens: u32(slice('tokens', 24)),
+			largeTokens: Float64Array.from(largeTokens),
+			refs: refWidth === 2 ? new Uint16Array(refBytes.buffer, refBytes.byteOffset, rows * 6) : u32(refBytes),
+			flags: slice('flags', 1),
+			reportedCost: f64(slice('reportedCost', 8)),
+			reportedCredits: f64(slice('reportedCredits', 8)),
+			keyPrint: u32(slice('keyPrint', 16)),
+			messagePrint: u32(slice('messagePrint', 16)),
 			pending: new Uint32Array(0),
 			text: new Uint8Array(0),
 		};
 		const index = DedupeIndex.fromColumns(columns);
-		for (const row of this.forgotten) index.forget(row);
+		for (const row of this.forgotten) if (row >= first && row < end) index.forget(row - first);
 		return index;
 	}
 
@@ -280,7 +395,57 @@ export class SealedRows {
 		this.fd = undefined;
 	}
 
+	private strings(): string[] {
+		const bytes = Buffer.alloc(this.sections.get('strings')!.bytes);
+		readFully(this.descriptor(), bytes, this.offsets.get('strings')!);
+		return JSON.parse(bytes.toString('utf8')) as string[];
+	}
+
+	private largeToken(at: number): number {
+		const stored = this.header.largeTokens;
+		for (let i = 0; i + 1 < stored.length; i += 2) if (stored[i] === at) return stored[i + 1]!;
+		return largeToken;
+	}
+
+	/** The first row whose time is at least `time` (rows are in time order). */
+	private firstAtOrAfter(time: number): number {
+		let low = 0;
+		let high = this.header.rows;
+		while (low < high) {
+			const middle = (low + high) >>> 1;
+			if (this.readBytes('timestamp', middle * 8, 8).readDoubleLE(0) < time) low = middle + 1;
+			else high = middle;
+		}
+		return low;
+	}
+
+	/**
+	 * Checks every section against its CRC, once: reading the file through (12 MB for 100,000 rows) the
+	 * first time this process needs any of its rows. A damaged file is deleted, so that no process
+	 * uses it again, and `SealedRowsDamaged` thrown.
+	 */
+	verify(): void {
+		if (this.verified) return;
+		this.fd ??= fs.openSync(this.file, 'r');
+		const chunk = Buffer.alloc(1024 * 1024);
+		for (const section of this.header.sections) {
+			let crc = 0;
+			for (let at = 0; at < section.bytes; at += chunk.length) {
+				const part = chunk.subarray(0, Math.min(chunk.length, section.bytes - at));
+				readFully(this.fd, part, this.offsets.get(section.name)! + at);
+				crc = zlib.crc32(part, crc);
+			}
+			if (crc !== section.crc) {
+				this.close();
+				fs.rmSync(this.file, { force: true });
+				throw new SealedRowsDamaged(this.name);
+			}
+		}
+		this.verified = true;
+	}
+
 	private descriptor(): number {
+		this.verify();
 		this.fd ??= fs.openSync(this.file, 'r');
 		return this.fd;
 	}
@@ -326,8 +491,9 @@ export class SealedRows {
 
 const zeros = new Uint8Array(8);
 
-function bodyStart(header: Header): number {
-	const headerEnd = magic.length + 4 + Buffer.byteLength(JSON.stringify(header), 'utf8');
+/** Where the sections start, after a header stored in `headerLength` bytes. */
+function bodyStart(headerLength: number): number {
+	const headerEnd = magic.length + 4 + headerLength;
 	return headerEnd + alignmentPadding(headerEnd);
 }
 
@@ -339,26 +505,45 @@ function bytesOf(column: Float64Array | Uint32Array | Uint16Array | Uint8Array):
 	return new Uint8Array(column.buffer, column.byteOffset, column.byteLength);
 }
 
+function checksum(bytes: Uint8Array): number {
+	return bytes.byteLength === 0 ? 0 : zlib.crc32(bytes);
+}
+
 function isZeroPrint(prints: Uint32Array, at: number): boolean {
 	return prints[at] === 0 && prints[at + 1] === 0 && prints[at + 2] === 0 && prints[at + 3] === 0;
 }
 
+/** A column's rows in `order`, as chunks of bytes (a staging copy of `rowsPerWrite` rows at a time). */
+function* reordered(column: Float64Array | Uint32Array | Uint16Array | Uint8Array, perRow: number, order: Uint32Array): Generator<Uint8Array> {
+	const staging = new (column.constructor as new (length: number) => typeof column)(Math.min(order.length, rowsPerWrite) * perRow);
+	for (let first = 0; first < order.length; first += rowsPerWrite) {
+		const count = Math.min(rowsPerWrite, order.length - first);
+		for (let i = 0; i < count; i++) {
+			const row = order[first + i]!;
+			for (let w = 0; w < perRow; w++) staging[i * perRow + w] = column[row * perRow + w]!;
+		}
+		yield bytesOf(staging.subarray(0, count * perRow));
+	}
+}
+
 /**
- * Entries (fingerprint, row) sorted by fingerprint: of every row, or of the rows listed. Sorted by
- * the first word with a two-pass radix sort (a comparison sort of 100,000 entries costs some 50 ms),
- * then runs of an equal first word (about never) by the other words.
+ * Entries (fingerprint, place) sorted by fingerprint, where row `order[place]` of `prints` is written
+ * at `place`: of every place, or of the places listed. Sorted by the first word with a two-pass radix
+ * sort (a comparison sort of 100,000 entries costs some 50 ms), then runs of an equal first word
+ * (about never) by the other words.
  */
-function sortedRun(prints: Uint32Array, entries: number, rows: readonly number[] | undefined): Uint32Array {
-	const rowAt = (i: number): number => (rows === undefined ? i : rows[i]!);
-	// The first words and their rows side by side, moved together: each pass then reads in order.
+function sortedRun(prints: Uint32Array, order: Uint32Array, places: readonly number[] | undefined): Uint32Array {
+	const entries = places === undefined ? order.length : places.length;
+	const placeAt = (i: number): number => (places === undefined ? i : places[i]!);
+	// The first words and their places side by side, moved together: each pass then reads in order.
 	let words = new Uint32Array(entries);
-	let order = new Uint32Array(entries);
+	let at = new Uint32Array(entries);
 	let nextWords = new Uint32Array(entries);
 	let next = new Uint32Array(entries);
 	for (let i = 0; i < entries; i++) {
-		const row = rowAt(i);
-		order[i] = row;
-		words[i] = prints[row * 4]!;
+		const place = placeAt(i);
+		at[i] = place;
+		words[i] = prints[order[place]! * 4]!;
 	}
 	const counts = new Uint32Array(65_537);
 	for (let shift = 0; shift <= 16; shift += 16) {
@@ -369,20 +554,21 @@ function sortedRun(prints: Uint32Array, entries: number, rows: readonly number[]
 			const word = words[i]!;
 			const to = counts[(word >>> shift) & 0xffff]!++;
 			nextWords[to] = word;
-			next[to] = order[i]!;
+			next[to] = at[i]!;
 		}
 		[words, nextWords] = [nextWords, words];
-		[order, next] = [next, order];
+		[at, next] = [next, at];
 	}
 	const run = new Uint32Array(entries * runWords);
 	for (let i = 0; i < entries; i++) {
-		const row = order[i]!;
-		const at = i * runWords;
-		run[at] = prints[row * 4]!;
-		run[at + 1] = prints[row * 4 + 1]!;
-		run[at + 2] = prints[row * 4 + 2]!;
-		run[at + 3] = prints[row * 4 + 3]!;
-		run[at + 4] = row;
+		const place = at[i]!;
+		const row = order[place]! * 4;
+		const e = i * runWords;
+		run[e] = prints[row]!;
+		run[e + 1] = prints[row + 1]!;
+		run[e + 2] = prints[row + 2]!;
+		run[e + 3] = prints[row + 3]!;
+		run[e + 4] = place;
 	}
 	// Equal first words: order by the rest (insertion sort; such runs are a few entries at most).
 	for (let i = 1; i < entries; i++) {
@@ -419,14 +605,6 @@ function fencesOf(run: Uint32Array, entries: number): Uint32Array {
 	return fences;
 }
 
-function readWhole(fd: number, into?: ArrayBuffer): Buffer {
-	const size = fs.fstatSync(fd).size;
-	// 8-byte aligned, so that every section can be viewed where it lies.
-	const bytes = Buffer.from(into !== undefined && into.byteLength >= size ? into : new ArrayBuffer(size), 0, size);
-	readFully(fd, bytes, 0);
-	return bytes;
-}
-
 function readFully(fd: number, buffer: Uint8Array, position: number): void {
 	for (let read = 0; read < buffer.byteLength; ) {
 		const count = fs.readSync(fd, buffer, read, buffer.byteLength - read, position + read);
@@ -435,45 +613,27 @@ function readFully(fd: number, buffer: Uint8Array, position: number): void {
 	}
 }
 
-/** The header and each section as the array it is used as; throws when the file is damaged. */
-function decode(bytes: Buffer, name: string): { header: Header; sections: Map<SectionName, Float64Array | Uint32Array | Uint16Array | Uint8Array> } {
-	const damaged = (): Error => new Error(`The sealed rows file ${name} is damaged.`);
-	if (bytes.length < magic.length + 8 || !bytes.subarray(0, magic.length).equals(magic)) throw damaged();
-	const headerLength = bytes.readUInt32LE(magic.length);
-	const header = JSON.parse(bytes.toString('utf8', magic.length + 4, magic.length + 4 + headerLength)) as Header;
-	if (header.version !== formatVersion || !Number.isInteger(header.rows) || header.rows < 0) throw damaged();
-	const start = bodyStart(header);
-	const end = bytes.length - 4;
-	if (start > end || zlib.crc32(bytes.subarray(start, end)) !== bytes.readUInt32LE(end)) throw damaged();
-	const sections = new Map<SectionName, Float64Array | Uint32Array | Uint16Array | Uint8Array>();
-	const rows = header.rows;
-	const expected: Record<SectionName, [number, number]> = {
-		timestamp: [8, rows],
-		tokens: [4, rows * 6],
-		refs: [header.refWidth, rows * 6],
-		flags: [1, rows],
-		reportedCost: [8, rows],
-		reportedCredits: [8, rows],
-		keyPrint: [4, rows * 4],
-		messagePrint: [4, rows * 4],
-		keyRun: [4, rows * runWords],
-		messageRun: [4, header.messages * runWords],
-		strings: [1, -1],
-	};
-	let offset = start;
-	for (const section of header.sections) {
-		offset += alignmentPadding(offset);
-		const [width, length] = expected[section.name];
-		const optional = section.name === 'reportedCost' || section.name === 'reportedCredits';
-		if (offset + section.bytes > end || (length >= 0 && section.bytes !== width * length && !(optional && section.bytes === 0))) throw damaged();
-		const at = bytes.byteOffset + offset;
-		const count = section.bytes / width;
-		sections.set(
-			section.name,
-			width === 8 ? new Float64Array(bytes.buffer, at, count) : width === 4 ? new Uint32Array(bytes.buffer, at, count) : width === 2 ? new Uint16Array(bytes.buffer, at, count) : new Uint8Array(bytes.buffer, at, count),
-		);
-		offset += section.bytes;
+const sectionOrder: readonly SectionName[] = ['keyFilter', 'messageFilter', 'keyFences', 'messageFences', 'timestamp', 'tokens', 'refs', 'flags', 'reportedCost', 'reportedCredits', 'keyPrint', 'messagePrint', 'keyRun', 'messageRun', 'strings'];
+
+/** The header's numbers make sense, and its sections are the expected ones, of the expected sizes, filling the file exactly. */
+function validHeader(header: Header, headerLength: number, fileBytes: number): boolean {
+	const { rows, messages, refWidth, sections } = header;
+	if (header.version !== formatVersion || !Number.isInteger(rows) || rows < 0 || !Number.isInteger(messages) || messages < 0 || messages > rows) return false;
+	if ((refWidth !== 2 && refWidth !== 4) || !Array.isArray(header.largeTokens) || !Array.isArray(header.sections) || sections.length !== sectionOrder.length) return false;
+	const isFilter = (bytes: number): boolean => bytes >= 4 && (bytes & (bytes - 1)) === 0;
+	let offset = bodyStart(headerLength);
+	for (let i = 0; i < sections.length; i++) {
+		const { name, bytes, crc } = sections[i]!;
+		if (name !== sectionOrder[i] || !Number.isInteger(bytes) || bytes < 0 || !Number.isInteger(crc)) return false;
+		const perRow = name === 'refs' ? refWidth * 6 : rowBytes[name];
+		const optional = name === 'reportedCost' || name === 'reportedCredits';
+		if (perRow !== undefined && bytes !== rows * perRow && !(optional && bytes === 0)) return false;
+		if ((name === 'keyFilter' || name === 'messageFilter') && !isFilter(bytes)) return false;
+		if (name === 'keyFences' && bytes !== Math.ceil(rows / blockEntries) * 4) return false;
+		if (name === 'messageFences' && bytes !== Math.ceil(messages / blockEntries) * 4) return false;
+		if (name === 'keyRun' && bytes !== rows * runWords * 4) return false;
+		if (name === 'messageRun' && bytes !== messages * runWords * 4) return false;
+		offset += alignmentPadding(offset) + bytes;
 	}
-	if (sections.size !== Object.keys(expected).length) throw damaged();
-	return { header, sections };
+	return offset === fileBytes;
 }

@@ -16,6 +16,8 @@ export interface SealedState {
  * file. A history of 500 MB holds some 70,000 requests, so only longer ones seal at all.
  */
 export const defaultSealRows = 100_000;
+/** Rows of a sealed file loaded at a time when looking for the oldest that counts. */
+const oldestStep = 4096;
 /**
  * A sealed file that no snapshot names is deleted once it is this old: a younger one may belong to
  * another process (the editor's, the CLI's) that sealed it and has not written its snapshot yet.
@@ -50,7 +52,7 @@ export class TieredIndex {
 	) {
 		this.sealed = sealed;
 		this.live = live;
-		live.others = new OtherTiers(this, undefined);
+		live.others = new OtherTiers(this, undefined, false);
 	}
 
 	static empty(folder: string, sealRows = defaultSealRows): TieredIndex {
@@ -151,16 +153,24 @@ export class TieredIndex {
 		return [...this.eachCounted(range)];
 	}
 
-	/** `counted`, one request at a time: the sealed files' first (one loaded at a time), then the live rows. */
+	/**
+	 * `counted`, one request at a time: the sealed files' first, each file's rows in the range loaded at
+	 * a time (rows are sealed in time order: today's rows of a long history are a few reads), then the
+	 * live rows.
+	 */
 	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
-		const buffer = this.takeLoadBuffer();
-		try {
-			for (const rows of this.sealed) {
-				if (range !== undefined && !rows.mayHoldTimes(range.from, range.to)) continue;
-				yield* this.loaded(rows, buffer).eachCounted(range);
+		// Every file to read is checked before the first request is handed on: a damaged one
+		// (`SealedRowsDamaged`) then fails the report before it has seen anything, and it can be retried.
+		const parts = this.sealed.map((rows): [SealedRows, number, number] => [rows, ...(range === undefined ? ([0, rows.rows] as [number, number]) : rows.rowsIn(range.from, range.to))]);
+		for (const [rows, first, end] of parts) if (first < end) rows.verify();
+		for (const [rows, first, end] of parts) {
+			if (first === end) continue;
+			const buffer = this.takeLoadBuffer(rows.loadBytes(first, end));
+			try {
+				yield* this.loaded(rows, first, end, buffer).eachCounted(range);
+			} finally {
+				this.loadBuffer = buffer;
 			}
-		} finally {
-			this.loadBuffer = buffer;
 		}
 		yield* this.live.eachCounted(range);
 	}
@@ -168,28 +178,35 @@ export class TieredIndex {
 	/** The earliest request that counts, of the given sources (all when omitted); undefined when none. */
 	oldestCounted(sources?: ReadonlySet<SourceId>): number | undefined {
 		let oldest = this.live.oldestCounted(sources);
-		const buffer = this.takeLoadBuffer();
 		for (const rows of this.sealed) {
-			if (oldest !== undefined && !rows.mayHoldTimes(Number.NEGATIVE_INFINITY, oldest)) continue;
-			const candidate = this.loaded(rows, buffer).oldestCounted(sources);
-			if (candidate !== undefined && (oldest === undefined || candidate < oldest)) oldest = candidate;
+			// In time order: the first rows that hold one that counts are enough.
+			for (let first = 0; first < rows.rows; first += oldestStep) {
+				const end = Math.min(rows.rows, first + oldestStep);
+				const [, before] = oldest === undefined ? [0, end] : rows.rowsIn(Number.NEGATIVE_INFINITY, oldest);
+				if (before <= first) break;
+				const buffer = this.takeLoadBuffer(rows.loadBytes(first, end));
+				const candidate = this.loaded(rows, first, end, buffer).oldestCounted(sources);
+				this.loadBuffer = buffer;
+				if (candidate !== undefined) {
+					if (oldest === undefined || candidate < oldest) oldest = candidate;
+					break;
+				}
+			}
 		}
-		this.loadBuffer = buffer;
 		return oldest;
 	}
 
-	/** The shared buffer for loading sealed files (or a new one while it is taken), as large as the largest. */
-	private takeLoadBuffer(): ArrayBuffer {
-		const needed = this.sealed.reduce((largest, rows) => Math.max(largest, rows.fileBytes), 0);
-		const buffer = this.loadBuffer !== undefined && this.loadBuffer.byteLength >= needed ? this.loadBuffer : new ArrayBuffer(needed);
+	/** The shared buffer for loading sealed rows (or a new one while it is taken), grown to `bytes`. */
+	private takeLoadBuffer(bytes: number): ArrayBuffer {
+		const buffer = this.loadBuffer !== undefined && this.loadBuffer.byteLength >= bytes ? this.loadBuffer : new ArrayBuffer(Math.max(bytes, this.loadBuffer?.byteLength ?? 0));
 		this.loadBuffer = undefined;
 		return buffer;
 	}
 
-	/** A sealed file's rows as an index that weighs its sidechain copies against every other tier. */
-	private loaded(rows: SealedRows, buffer: ArrayBuffer): DedupeIndex {
-		const index = rows.load(buffer);
-		index.others = new OtherTiers(this, rows);
+	/** Rows of a sealed file as an index that weighs its sidechain copies against every other row. */
+	private loaded(rows: SealedRows, first: number, end: number, buffer: ArrayBuffer): DedupeIndex {
+		const index = rows.load(first, end, buffer);
+		index.others = new OtherTiers(this, rows, first === 0 && end === rows.rows);
 		return index;
 	}
 
@@ -204,10 +221,15 @@ export class TieredIndex {
  * file loaded for a report, the live rows and the other sealed files.
  */
 class OtherTiers implements OtherRows {
+	/** A key fingerprint read from a sealed file, kept while its rank is read. */
+	private readonly otherKey = new Uint32Array(4);
+
 	constructor(
 		private readonly tiers: TieredIndex,
 		/** The sealed file whose loaded rows ask, or undefined for the live rows. */
 		private readonly asking: SealedRows | undefined,
+		/** Whether the asking file was loaded whole (its own copies are then weighed by the loaded index). */
+		private readonly askingWhole: boolean,
 	) {}
 
 	admit(keyPrints: Uint32Array, keyAt: number, candidate: CopyRank): boolean {
@@ -226,12 +248,15 @@ class OtherTiers implements OtherRows {
 
 	replaySidechain(messagePrints: Uint32Array, messageAt: number, keyPrints: Uint32Array, keyAt: number, rank: CopyRank): boolean {
 		if (this.asking !== undefined && this.tiers.live.replaysSidechain(messagePrints, messageAt, keyPrints, keyAt, rank)) return true;
+		const otherKey = this.otherKey;
 		for (const rows of this.tiers.sealedRows) {
-			if (rows === this.asking) continue;
+			if (rows === this.asking && this.askingWhole) continue;
 			for (const row of rows.messageRows(messagePrints, messageAt)) {
 				if (rows.isForgotten(row)) continue;
-				const otherRank = rows.rankOf(row);
-				if (replays(otherRank, rows.keyPrintOf(row), 0, rank, keyPrints, keyAt)) return true;
+				otherKey.set(rows.keyPrintOf(row));
+				// The asking copy itself (a file loaded in part finds its own rows here too).
+				if (otherKey[0] === keyPrints[keyAt] && otherKey[1] === keyPrints[keyAt + 1] && otherKey[2] === keyPrints[keyAt + 2] && otherKey[3] === keyPrints[keyAt + 3]) continue;
+				if (replays(rows.rankOf(row), otherKey, 0, rank, keyPrints, keyAt)) return true;
 			}
 		}
 		return false;

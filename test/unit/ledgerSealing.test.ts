@@ -20,10 +20,15 @@ function open(configDir: string, ledgerDir: string, sealRows?: number): Ledger {
 	return new Ledger({ home: ledgerDir, sources: [source], snapshotFromLogBytes: 0, ...(sealRows === undefined ? {} : { sealRows }) });
 }
 
+/**
+ * What a user sees, with amounts to a billionth of a dollar: sealed rows are read in time order, and
+ * sums of the same costs in another order differ in their last bits.
+ */
 function figures(ledger: Ledger) {
-	const { totals } = dailyReport(ledger.counted(), options);
+	const { totals } = dailyReport(ledger.eachCounted(), options);
 	const week = { from: end - 7 * 86_400_000, to: end };
-	return { totals, week: dailyReport(ledger.counted(week), options).totals, oldest: ledger.oldestCounted() };
+	const figures = { totals, week: dailyReport(ledger.counted(week), options).totals, oldest: ledger.oldestCounted() };
+	return JSON.parse(JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e9) / 1e9 : value))) as typeof figures;
 }
 
 function sealedFiles(ledgerDir: string): string[] {
@@ -90,5 +95,28 @@ describe('Ledger with rows sealed to disk', { skip: !SealedRows.supported && 'ne
 		fifth.refresh();
 		assert.ok(fifth.startedFromSnapshot);
 		assert.deepEqual(figures(fifth), figures(whole));
+	});
+
+	it('reads the log again when a sealed file turns out damaged, and counts the same', () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		const truth = generateClaudeCorpus({ configDir, sessions: 20, responsesPerSession: 30, end, days: 20, toolResultBytes: [50, 100] });
+		const ledgerDir = path.join(root, 'ledger');
+		const first = open(configDir, ledgerDir, 100);
+		first.refresh();
+		const expected = figures(first);
+		assert.equal(expected.totals.requests, truth.requests);
+		const damaged = path.join(ledgerDir, 'sealed', sealedFiles(ledgerDir)[0]!);
+		const bytes = fs.readFileSync(damaged);
+		bytes[bytes.length - 50] = bytes[bytes.length - 50]! ^ 0xff;
+		fs.writeFileSync(damaged, bytes);
+		const second = open(configDir, ledgerDir, 100);
+		second.refresh();
+		assert.ok(second.startedFromSnapshot);
+		assert.deepEqual(figures(second), expected);
+		assert.equal(fs.existsSync(damaged), false);
+		const third = open(configDir, ledgerDir, 100);
+		third.refresh();
+		assert.deepEqual(figures(third), expected);
 	});
 });

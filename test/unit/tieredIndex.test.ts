@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
 import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
-import { SealedRows } from '../../src/ledger/sealedRows';
+import { SealedRows, SealedRowsDamaged } from '../../src/ledger/sealedRows';
 import { TieredIndex } from '../../src/ledger/tieredIndex';
 import { tempDir, usageEvent } from './helpers';
 
@@ -135,17 +135,30 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 		restored.close();
 	});
 
-	it('refuses a damaged or missing sealed file instead of counting from it', () => {
+	it('refuses a damaged or missing sealed file instead of counting from it, and deletes a damaged one', () => {
 		const folder = tempDir();
 		const tiers = tiered(folder, mixedStream(5, 100), 30, 10);
 		const state = tiers.sealedState();
 		tiers.close();
 		const file = path.join(folder, state[0]!.name);
-		const bytes = fs.readFileSync(file);
-		bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
-		fs.writeFileSync(file, bytes);
-		assert.throws(() => TieredIndex.restore(folder, 30, state, new DedupeIndex().columns()), /damaged/);
-		fs.rmSync(file);
-		assert.throws(() => TieredIndex.restore(folder, 30, state, new DedupeIndex().columns()), /ENOENT/);
+		const good = fs.readFileSync(file);
+		const flipped = (at: number): Buffer => {
+			const bytes = Buffer.from(good);
+			bytes[at] = bytes[at]! ^ 0xff;
+			return bytes;
+		};
+		const restore = (): TieredIndex => TieredIndex.restore(folder, 30, state, new DedupeIndex().columns());
+		// Its header or filters (read on opening): refused at once.
+		for (const bytes of [flipped(20), flipped(good.indexOf(Buffer.from('"sections"')) - 3), good.subarray(0, good.length - 1), Buffer.concat([good, Buffer.alloc(8)])]) {
+			fs.writeFileSync(file, bytes);
+			assert.throws(restore, /damaged|JSON/);
+		}
+		// Its rows (read later): refused before any is counted, and the file is deleted.
+		fs.writeFileSync(file, flipped(good.length - 100));
+		const restored = restore();
+		assert.throws(() => restored.counted(), SealedRowsDamaged);
+		assert.equal(fs.existsSync(file), false);
+		restored.close();
+		assert.throws(restore, /ENOENT/);
 	});
 });

@@ -9,11 +9,19 @@ export class PrintFilter {
 	private readonly bits: Uint32Array;
 	private readonly mask: number;
 
-	constructor(members: number) {
+	/** An empty filter for so many members, or the filter whose bits `words` holds (see `words`). */
+	constructor(members: number, words?: Uint32Array) {
 		let bitCount = 32;
-		while (bitCount < members * bitsPerMember) bitCount *= 2;
-		this.bits = new Uint32Array(bitCount / 32);
+		if (words !== undefined) bitCount = words.length * 32;
+		else while (bitCount < members * bitsPerMember) bitCount *= 2;
+		if (bitCount & (bitCount - 1)) throw new Error('A filter has a power of two bits.');
+		this.bits = words ?? new Uint32Array(bitCount / 32);
 		this.mask = bitCount - 1;
+	}
+
+	/** The filter's bits, to store (a filter is rebuilt from them, `new PrintFilter(0, words)`). */
+	get words(): Uint32Array {
+		return this.bits;
 	}
 
 	add(prints: Uint32Array, at: number): void {
