@@ -25,8 +25,8 @@ import { writeAll } from './writeAll';
  * header, the filters and the fences (checked); the rest is checked before this process first reads
  * a row of it.
  */
-const magic = Buffer.from('TLROWS02');
-const formatVersion = 2;
+const magic = Buffer.from('TLROWS03');
+const formatVersion = 3;
 /** A sorted run's entries: the fingerprint's four words, then the row. */
 const runWords = 5;
 /** Sorted entries per block: a lookup reads one block (and its neighbour when a first word repeats across). */
@@ -49,7 +49,8 @@ type SectionName =
 	| 'messagePrint'
 	| 'keyRun'
 	| 'messageRun'
-	| 'strings';
+	| 'stringOffsets'
+	| 'stringBytes';
 
 interface Section {
 	readonly name: SectionName;
@@ -61,6 +62,8 @@ interface Header {
 	readonly version: number;
 	readonly rows: number;
 	readonly messages: number;
+	/** How many strings `refs` number (their UTF-8 bytes one after the other, with their offsets). */
+	readonly strings: number;
 	/** 2 or 4: the width of `refs`. */
 	readonly refWidth: number;
 	/** Positions in `tokens` and values, in pairs. */
@@ -148,7 +151,11 @@ export class SealedRows {
 			largeTokens.push(placeOf[Math.floor(at / 6)]! * 6 + (at % 6), columns.largeTokens[i + 1]!);
 		}
 		const inOrder = (column: Float64Array | Uint32Array | Uint16Array | Uint8Array, perRow: number): Iterable<Uint8Array> => (column.length === 0 ? [] : reordered(column, perRow, order));
-		const stringBytes = Buffer.from(JSON.stringify(columns.strings), 'utf8');
+		// Strings as offsets into their bytes: a report of today's rows decodes only the few they name.
+		const stringOffsets = new Uint32Array(columns.strings.length + 1);
+		const stringParts = columns.strings.map((value) => Buffer.from(value, 'utf8'));
+		stringParts.forEach((part, i) => (stringOffsets[i + 1] = stringOffsets[i]! + part.byteLength));
+		const stringBytes = Buffer.concat(stringParts);
 		const parts: Array<[SectionName, Iterable<Uint8Array>]> = [
 			['keyFilter', [bytesOf(keyFilter.words)]],
 			['messageFilter', [bytesOf(messageFilter.words)]],
@@ -164,7 +171,8 @@ export class SealedRows {
 			['messagePrint', inOrder(columns.messagePrint, 4)],
 			['keyRun', [bytesOf(keyRun)]],
 			['messageRun', [bytesOf(messageRun)]],
-			['strings', [stringBytes]],
+			['stringOffsets', [bytesOf(stringOffsets)]],
+			['stringBytes', [stringBytes]],
 		];
 		const sizes = new Map<SectionName, number>([
 			['keyFilter', keyFilter.words.byteLength],
@@ -182,7 +190,8 @@ export class SealedRows {
 			['keyRun', keyRun.byteLength],
 			['messageRun', messageRun.byteLength],
 		]);
-		sizes.set('strings', stringBytes.byteLength);
+		sizes.set('stringOffsets', stringOffsets.byteLength);
+		sizes.set('stringBytes', stringBytes.byteLength);
 		const name = `${crypto.randomBytes(8).toString('hex')}.rows`;
 		const file = path.join(folder, name);
 		fs.mkdirSync(folder, { recursive: true });
@@ -197,6 +206,7 @@ export class SealedRows {
 				version: formatVersion,
 				rows,
 				messages: messagePlaces.length,
+				strings: columns.strings.length,
 				refWidth: columns.refs.BYTES_PER_ELEMENT,
 				largeTokens,
 				minTimestamp: rows === 0 ? 0 : timestamp[order[0]!]!,
@@ -364,6 +374,8 @@ export class SealedRows {
 		const u32 = (bytes: Uint8Array): Uint32Array => new Uint32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
 		const refWidth = this.header.refWidth;
 		const refBytes = slice('refs', refWidth * 6);
+		const refs = refWidth === 2 ? new Uint16Array(refBytes.buffer, refBytes.byteOffset, rows * 6) : u32(refBytes);
+		const strings = this.stringsRenumbered(refs);
 		const largeTokens: number[] = [];
 		const { largeTokens: stored } = this.header;
 		for (let i = 0; i + 1 < stored.length; i += 2) {
@@ -371,11 +383,11 @@ export class SealedRows {
 		}
 		const columns: DedupeColumns = {
 			rows,
-			strings: this.strings(),
+			strings,
 			timestamp: f64(slice('timestamp', 8)),
 			tokens: u32(slice('tokens', 24)),
 			largeTokens: Float64Array.from(largeTokens),
-			refs: refWidth === 2 ? new Uint16Array(refBytes.buffer, refBytes.byteOffset, rows * 6) : u32(refBytes),
+			refs,
 			flags: slice('flags', 1),
 			reportedCost: f64(slice('reportedCost', 8)),
 			reportedCredits: f64(slice('reportedCredits', 8)),
@@ -384,7 +396,7 @@ export class SealedRows {
 			pending: new Uint32Array(0),
 			text: new Uint8Array(0),
 		};
-		const index = DedupeIndex.fromColumns(columns);
+		const index = DedupeIndex.forReading(columns);
 		for (const row of this.forgotten) if (row >= first && row < end) index.forget(row - first);
 		return index;
 	}
@@ -395,10 +407,31 @@ export class SealedRows {
 		this.fd = undefined;
 	}
 
-	private strings(): string[] {
-		const bytes = Buffer.alloc(this.sections.get('strings')!.bytes);
-		readFully(this.descriptor(), bytes, this.offsets.get('strings')!);
-		return JSON.parse(bytes.toString('utf8')) as string[];
+	/**
+	 * The strings loaded rows name, numbered afresh in the order first named (`refs` renumbered in
+	 * place): only those are decoded, not the file's thousands of paths and sessions.
+	 */
+	private stringsRenumbered(refs: Uint16Array | Uint32Array): string[] {
+		const count = this.header.strings;
+		const offsets = new Uint32Array(count + 1);
+		readFully(this.descriptor(), bytesOf(offsets), this.offsets.get('stringOffsets')!);
+		const renumbered = new Int32Array(count).fill(-1);
+		const named: number[] = [];
+		for (let i = 0; i < refs.length; i++) {
+			const id = refs[i]!;
+			if (id >= count) throw new SealedRowsDamaged(this.name);
+			let local = renumbered[id]!;
+			if (local < 0) {
+				local = named.length;
+				renumbered[id] = local;
+				named.push(id);
+			}
+			refs[i] = local;
+		}
+		if (named.length === 0) return [];
+		const bytes = Buffer.alloc(this.sections.get('stringBytes')!.bytes);
+		readFully(this.descriptor(), bytes, this.offsets.get('stringBytes')!);
+		return named.map((id) => bytes.toString('utf8', offsets[id], offsets[id + 1]));
 	}
 
 	private largeToken(at: number): number {
@@ -613,12 +646,12 @@ function readFully(fd: number, buffer: Uint8Array, position: number): void {
 	}
 }
 
-const sectionOrder: readonly SectionName[] = ['keyFilter', 'messageFilter', 'keyFences', 'messageFences', 'timestamp', 'tokens', 'refs', 'flags', 'reportedCost', 'reportedCredits', 'keyPrint', 'messagePrint', 'keyRun', 'messageRun', 'strings'];
+const sectionOrder: readonly SectionName[] = ['keyFilter', 'messageFilter', 'keyFences', 'messageFences', 'timestamp', 'tokens', 'refs', 'flags', 'reportedCost', 'reportedCredits', 'keyPrint', 'messagePrint', 'keyRun', 'messageRun', 'stringOffsets', 'stringBytes'];
 
 /** The header's numbers make sense, and its sections are the expected ones, of the expected sizes, filling the file exactly. */
 function validHeader(header: Header, headerLength: number, fileBytes: number): boolean {
-	const { rows, messages, refWidth, sections } = header;
-	if (header.version !== formatVersion || !Number.isInteger(rows) || rows < 0 || !Number.isInteger(messages) || messages < 0 || messages > rows) return false;
+	const { rows, messages, strings, refWidth, sections } = header;
+	if (header.version !== formatVersion || !Number.isInteger(rows) || rows < 0 || !Number.isInteger(messages) || messages < 0 || messages > rows || !Number.isInteger(strings) || strings < 0) return false;
 	if ((refWidth !== 2 && refWidth !== 4) || !Array.isArray(header.largeTokens) || !Array.isArray(header.sections) || sections.length !== sectionOrder.length) return false;
 	const isFilter = (bytes: number): boolean => bytes >= 4 && (bytes & (bytes - 1)) === 0;
 	let offset = bodyStart(headerLength);
@@ -633,6 +666,7 @@ function validHeader(header: Header, headerLength: number, fileBytes: number): b
 		if (name === 'messageFences' && bytes !== Math.ceil(messages / blockEntries) * 4) return false;
 		if (name === 'keyRun' && bytes !== rows * runWords * 4) return false;
 		if (name === 'messageRun' && bytes !== messages * runWords * 4) return false;
+		if (name === 'stringOffsets' && bytes !== (strings + 1) * 4) return false;
 		offset += alignmentPadding(offset) + bytes;
 	}
 	return offset === fileBytes;

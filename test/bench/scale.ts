@@ -12,7 +12,9 @@ import { arg, ccusage, cli, ensureGnuTime, ensurePeer, measure, median, peerVers
  * see whether time stays linear in bytes and how memory grows. Each size is read once first so that
  * both tools find it in the page cache (this measures the tools, not the disk). Prints one line per
  * size and tool, and checks our request count against the generator's ground truth and our tokens
- * against the peer's. Options: --gigabytes 1,5  --reps 3
+ * against the peer's, and how each tool's peak grows from one size to the next. Options:
+ * --gigabytes 1,5  --reps 3 (10 GB shows the plateau: it needs some 12 GB of disk and 3 GB of memory
+ * for the peer).
  */
 interface Truth {
 	requests: number;
@@ -52,7 +54,7 @@ function main(): void {
 	ensurePeer();
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
 	/** Per history size: requests, and each tool's median peak RSS. */
-	const peaks: Array<{ gigabytes: number; requests: number; oursMB: number; peerMB: number }> = [];
+	const peaks: Array<{ gigabytes: number; requests: number; files: number; oursMB: number; peerMB: number }> = [];
 	for (const gigabytes of arg('--gigabytes', '1,5').split(',').map(Number)) {
 		const { dir, truth } = corpus(gigabytes);
 		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-home-'));
@@ -76,15 +78,19 @@ function main(): void {
 		};
 		console.log(line('token-ledger daily, cold', ours, ourTotals.requests === truth.requests ? 'requests exact' : `requests WRONG (${ourTotals.requests})`));
 		console.log(line(`ccusage ${peerVersion} claude daily --offline`, peer, sameTokens ? 'same tokens as ours' : 'tokens DIFFER from ours'));
-		peaks.push({ gigabytes, requests: truth.requests, oursMB: median(ours.map((run) => run.rssMB)), peerMB: median(peer.map((run) => run.rssMB)) });
+		peaks.push({ gigabytes, requests: truth.requests, files: truth.files, oursMB: median(ours.map((run) => run.rssMB)), peerMB: median(peer.map((run) => run.rssMB)) });
 		fs.rmSync(home, { recursive: true, force: true });
 	}
-	// How memory grows with the history: the peak's growth per request added, smallest history to largest.
-	const [small, large] = [peaks[0], peaks[peaks.length - 1]];
-	if (small !== undefined && large !== undefined && large.requests > small.requests) {
-		const perRequest = (from: number, to: number): string => (((to - from) * 2 ** 20) / (large.requests - small.requests)).toFixed(0);
+	// How memory grows with the history: the peak's growth from each size to the next, per request and
+	// per file added (the index's rows are sealed to disk; what remains in memory is per file).
+	for (let i = 1; i < peaks.length; i++) {
+		const [small, large] = [peaks[i - 1]!, peaks[i]!];
+		if (large.requests <= small.requests) continue;
+		const per = (from: number, to: number, count: number): string => (((to - from) * 2 ** 20) / count).toFixed(0);
+		const requests = large.requests - small.requests;
+		const files = large.files - small.files;
 		console.log(
-			`peak RSS growth from ${small.gigabytes} to ${large.gigabytes} GB: token-ledger ${perRequest(small.oursMB, large.oursMB)} B, ccusage ${perRequest(small.peerMB, large.peerMB)} B per request added`,
+			`peak RSS growth from ${small.gigabytes} to ${large.gigabytes} GB: token-ledger ${(large.oursMB - small.oursMB).toFixed(0)} MB (${per(small.oursMB, large.oursMB, requests)} B per request, ${per(small.oursMB, large.oursMB, files)} B per file added), ccusage ${(large.peerMB - small.peerMB).toFixed(0)} MB (${per(small.peerMB, large.peerMB, requests)} B per request added)`,
 		);
 	}
 }

@@ -43,7 +43,7 @@ function mixedStream(seed: number, requests: number): UsageEvent[] {
 					inputTokens: pick(100),
 					hasSpeed: next() < 0.2,
 					reportedCostUSD: next() < 0.3 ? pick(5) / 100 : null,
-					file: `/history/session-${pick(20)}.jsonl`,
+					file: `/history/${pick(3) === 0 ? 'séance-🙂' : 'session'}-${pick(20)}.jsonl`,
 					sessionId: `session-${pick(20)}`,
 				}),
 			);
@@ -120,6 +120,27 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 			tiers.counted().map((usage) => usage.outputTokens).sort((a, b) => a - b),
 			[10, 50],
 		);
+		tiers.close();
+	});
+
+	it('keeps a few bytes a row in memory for the rows it sealed', () => {
+		const folder = tempDir();
+		const tiers = TieredIndex.empty(folder, 10_000);
+		for (let i = 0; i < 30_000; i++) {
+			tiers.live.store(usageEvent({ key: `claude-code:msg_${i}:req_${i}`, messageId: `msg_${i}`, timestamp: Date.parse('2026-11-01T00:00:00Z') + i * 1000 }));
+			if (i % 1000 === 999) {
+				tiers.live.releaseText();
+				tiers.sealIfFull();
+			}
+		}
+		assert.equal(tiers.sealedFiles, 3);
+		assert.equal(tiers.live.size, 0);
+		// Two Bloom filters of 10 to 20 bits a row (a power of two in all) and the fences.
+		const perRow = tiers.sealedHeldBytes / 30_000;
+		assert.ok(perRow >= 2.5 && perRow <= 6, `${perRow.toFixed(2)} bytes a row`);
+		assert.equal(tiers.counted().length, 30_000);
+		const day = { from: Date.parse('2026-11-01T05:00:00Z'), to: Date.parse('2026-11-01T06:00:00Z') };
+		assert.equal(tiers.counted(day).length, 3600);
 		tiers.close();
 	});
 

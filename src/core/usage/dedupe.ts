@@ -219,6 +219,9 @@ export class DedupeIndex {
 	others: OtherRows | undefined;
 	/** Which numbering of strings the rows use: a new one each time the index is emptied (`clear`). */
 	private stringNumbering = 0;
+	/** Rows only read (`forReading`): no key table; the message table is built when first needed. */
+	private readOnly = false;
+	private messagesLinked = true;
 
 	constructor(capacity = 1024) {
 		this.capacity = Math.max(16, capacity);
@@ -264,6 +267,30 @@ export class DedupeIndex {
 		for (let at = 0; at + pendingFields <= pending.length; at += pendingFields) {
 			index.holdText(pending[at]!, text, pending[at + 1]!, pending[at + 2]!, text, pending[at + 3]!, pending[at + 4]!);
 		}
+		return index;
+	}
+
+	/**
+	 * An index over columns that reports only read (rows sealed to disk, loaded a range at a time):
+	 * no key table, and the message table built only if a sidechain copy needs weighing. A report
+	 * over a long history loads many such ranges, and tables it never uses would be garbage each time.
+	 */
+	static forReading(columns: DedupeColumns): DedupeIndex {
+		const index = new DedupeIndex(0);
+		index.readOnly = true;
+		index.messagesLinked = false;
+		index.rows = columns.rows;
+		index.capacity = columns.rows;
+		index.timestamp = columns.timestamp;
+		index.tokens = columns.tokens;
+		for (let i = 0; i + 1 < columns.largeTokens.length; i += 2) index.largeTokens.set(columns.largeTokens[i]!, columns.largeTokens[i + 1]!);
+		index.refs = columns.refs;
+		index.flags = columns.flags;
+		index.reportedCost = columns.reportedCost.length === 0 ? noAmounts : columns.reportedCost;
+		index.reportedCredits = columns.reportedCredits.length === 0 ? noAmounts : columns.reportedCredits;
+		index.keyPrint = columns.keyPrint;
+		index.messagePrint = columns.messagePrint;
+		for (const value of columns.strings) index.stringId(value);
 		return index;
 	}
 
@@ -471,6 +498,7 @@ export class DedupeIndex {
 			return false;
 		}
 		const at = row * printWords;
+		this.linkMessages();
 		let rank: CopyRank | undefined; // built only when there is another copy to weigh
 		for (let other = this.findMessage(this.messagePrint, at); other !== noRow; other = this.nextSameMessage[other]! - 1) {
 			if (other === row || (this.flags[other]! & flagForgotten) !== 0) continue;
@@ -486,6 +514,7 @@ export class DedupeIndex {
 	 * for another index's `OtherRows`.
 	 */
 	replaysSidechain(messagePrints: Uint32Array, messageAt: number, keyPrints: Uint32Array, keyAt: number, rank: CopyRank): boolean {
+		this.linkMessages();
 		for (let other = this.findMessage(messagePrints, messageAt); other !== noRow; other = this.nextSameMessage[other]! - 1) {
 			if ((this.flags[other]! & flagForgotten) !== 0) continue;
 			if (replays(this.rankOf(other), this.keyPrint, other * printWords, rank, keyPrints, keyAt)) return true;
@@ -758,7 +787,17 @@ export class DedupeIndex {
 		return findPrint(this.messageSlots, this.messagePrint, print, at);
 	}
 
+	/** Builds the message table of an index made `forReading`, the first time it is needed. */
+	private linkMessages(): void {
+		if (this.messagesLinked) return;
+		this.messagesLinked = true;
+		this.nextSameMessage = new Int32Array(this.rows);
+		this.messageSlots = new Int32Array(slotCount(this.rows));
+		for (let row = 0; row < this.rows; row++) if ((this.flags[row]! & flagMessage) !== 0) this.linkMessage(row);
+	}
+
 	private findKey(print: Uint32Array, at: number): number {
+		if (this.readOnly) throw new Error('An index made for reading has no key table.');
 		return findPrint(this.keySlots, this.keyPrint, print, at);
 	}
 
