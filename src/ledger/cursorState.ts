@@ -63,7 +63,9 @@ function saveCursorState(file: string, state: CursorState): void {
 		// files the whole text is 8.5 MB, built at the end of a first scan when memory is at its peak.
 		let chunk = `{"version":${JSON.stringify(state.version)},"files":{`;
 		let first = true;
-		for (const [name, cursor] of Object.entries(state.files)) {
+		// `for…in`, not Object.entries: 44,000 files made as many pairs at once.
+		for (const name in state.files) {
+			const cursor = state.files[name];
 			if (cursor === undefined) continue; // as JSON.stringify leaves it out
 			chunk += `${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(cursor)}`;
 			first = false;
