@@ -130,11 +130,8 @@ export class SealedRows {
 		const columns = index.columns();
 		if (columns.pending.length > 0) throw new Error('Rows still to be written to the log cannot be sealed.');
 		const rows = columns.rows;
-		// Time order, the first seen first among equal times.
-		const order = new Uint32Array(rows);
-		for (let row = 0; row < rows; row++) order[row] = row;
 		const timestamp = columns.timestamp;
-		order.sort((a, b) => timestamp[a]! - timestamp[b]! || a - b);
+		const order = timeOrder(timestamp);
 		const placeOf = new Uint32Array(rows);
 		for (let place = 0; place < rows; place++) placeOf[order[place]!] = place;
 		const messagePlaces: number[] = [];
@@ -567,31 +564,14 @@ function* reordered(column: Float64Array | Uint32Array | Uint16Array | Uint8Arra
  */
 function sortedRun(prints: Uint32Array, order: Uint32Array, places: readonly number[] | undefined): Uint32Array {
 	const entries = places === undefined ? order.length : places.length;
-	const placeAt = (i: number): number => (places === undefined ? i : places[i]!);
-	// The first words and their places side by side, moved together: each pass then reads in order.
-	let words = new Uint32Array(entries);
-	let at = new Uint32Array(entries);
-	let nextWords = new Uint32Array(entries);
-	let next = new Uint32Array(entries);
+	const at = new Uint32Array(entries);
+	const words = new Uint32Array(entries);
 	for (let i = 0; i < entries; i++) {
-		const place = placeAt(i);
+		const place = places === undefined ? i : places[i]!;
 		at[i] = place;
 		words[i] = prints[order[place]! * 4]!;
 	}
-	const counts = new Uint32Array(65_537);
-	for (let shift = 0; shift <= 16; shift += 16) {
-		counts.fill(0);
-		for (let i = 0; i < entries; i++) counts[((words[i]! >>> shift) & 0xffff) + 1]!++;
-		for (let digit = 0; digit < 65_536; digit++) counts[digit + 1]! += counts[digit]!;
-		for (let i = 0; i < entries; i++) {
-			const word = words[i]!;
-			const to = counts[(word >>> shift) & 0xffff]!++;
-			nextWords[to] = word;
-			next[to] = at[i]!;
-		}
-		[words, nextWords] = [nextWords, words];
-		[at, next] = [next, at];
-	}
+	sortByWord(at, words);
 	const run = new Uint32Array(entries * runWords);
 	for (let i = 0; i < entries; i++) {
 		const place = at[i]!;
@@ -608,6 +588,54 @@ function sortedRun(prints: Uint32Array, order: Uint32Array, places: readonly num
 		for (let j = i; j > 0 && run[(j - 1) * runWords] === run[j * runWords] && compareEntry(run, j - 1, j) > 0; j--) swapEntries(run, j - 1, j);
 	}
 	return run;
+}
+
+/**
+ * The rows in time order, the first seen first among equal times: a stable radix sort of the times'
+ * bits (which order as the numbers do for times not below 0), low word then high word; a comparison
+ * sort of 100,000 rows cost some 40 ms a seal.
+ */
+function timeOrder(timestamp: Float64Array): Uint32Array {
+	const rows = timestamp.length;
+	const order = new Uint32Array(rows);
+	for (let row = 0; row < rows; row++) order[row] = row;
+	if (!timestamp.every((time) => time >= 0 && time <= Number.MAX_VALUE)) {
+		return order.sort((a, b) => timestamp[a]! - timestamp[b]! || a - b); // NaN or negative: compared as numbers
+	}
+	const bits = new Uint32Array(timestamp.buffer, timestamp.byteOffset, rows * 2);
+	const words = new Uint32Array(rows);
+	for (const half of [0, 1]) {
+		for (let i = 0; i < rows; i++) words[i] = bits[order[i]! * 2 + half]!;
+		sortByWord(order, words);
+	}
+	return order;
+}
+
+/**
+ * Sorts `items` in place by `words` (the word of each item, at the same position; moved along), a
+ * stable radix sort in two passes of 16 bits.
+ */
+function sortByWord(items: Uint32Array, words: Uint32Array): void {
+	const count = items.length;
+	let fromItems: Uint32Array = items;
+	let fromWords: Uint32Array = words;
+	let toItems: Uint32Array = new Uint32Array(count);
+	let toWords: Uint32Array = new Uint32Array(count);
+	const counts = new Uint32Array(65_537);
+	for (let shift = 0; shift <= 16; shift += 16) {
+		counts.fill(0);
+		for (let i = 0; i < count; i++) counts[((fromWords[i]! >>> shift) & 0xffff) + 1]!++;
+		for (let digit = 0; digit < 65_536; digit++) counts[digit + 1]! += counts[digit]!;
+		for (let i = 0; i < count; i++) {
+			const word = fromWords[i]!;
+			const to = counts[(word >>> shift) & 0xffff]!++;
+			toWords[to] = word;
+			toItems[to] = fromItems[i]!;
+		}
+		[fromItems, toItems] = [toItems, fromItems];
+		[fromWords, toWords] = [toWords, fromWords];
+	}
+	// Two passes: the sorted items are back in the arrays given.
 }
 
 function compareEntry(run: Uint32Array, a: number, b: number): number {

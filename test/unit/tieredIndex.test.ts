@@ -123,6 +123,26 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 		tiers.close();
 	});
 
+	it('seals rows in time order, the first seen first among equal times', () => {
+		for (const times of [
+			[3000, 1000, 2000, 1000, 5],
+			[3000, 1000, -1, 1000, 2000], // a time below 0 is sorted as a number, not by its bits
+		]) {
+			const tiers = TieredIndex.empty(tempDir(), times.length);
+			times.forEach((timestamp, i) => tiers.live.store(usageEvent({ key: `claude-code:msg_${i}:req`, messageId: `msg_${i}`, timestamp, outputTokens: i })));
+			tiers.live.releaseText();
+			assert.ok(tiers.sealIfFull());
+			const sealed = tiers.counted().map((usage) => [usage.timestamp, usage.outputTokens]);
+			const expected = times.map((timestamp, i) => [timestamp, i]).sort((a, b) => a[0]! - b[0]! || a[1]! - b[1]!);
+			assert.deepEqual(sealed, expected);
+			assert.deepEqual(
+				tiers.counted({ from: 1000, to: 2001 }).map((usage) => usage.outputTokens),
+				expected.filter(([timestamp]) => timestamp! >= 1000 && timestamp! < 2001).map(([, i]) => i),
+			);
+			tiers.close();
+		}
+	});
+
 	it('keeps a few bytes a row in memory for the rows it sealed', () => {
 		const folder = tempDir();
 		const tiers = TieredIndex.empty(folder, 10_000);
