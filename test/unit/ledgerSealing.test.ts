@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { PriceBook } from '../../src/core/pricing/pricing';
 import { dailyReport } from '../../src/core/report/reports';
@@ -11,6 +12,7 @@ import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource'
 import { generateClaudeCorpus } from '../support/claudeCorpus';
 import { tempDir } from './helpers';
 
+const sealingScript = path.join(__dirname, '..', 'support', 'sealingLedger.ts');
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
 const end = Date.parse('2026-11-20T12:00:00Z');
 
@@ -29,6 +31,18 @@ function figures(ledger: Ledger) {
 	const week = { from: end - 7 * 86_400_000, to: end };
 	const figures = { totals, week: dailyReport(ledger.counted(week), options).totals, oldest: ledger.oldestCounted() };
 	return JSON.parse(JSON.stringify(figures, (_key, value: unknown) => (typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1e9) / 1e9 : value))) as typeof figures;
+}
+
+/** Runs test/support/sealingLedger.ts in a process of its own (sealing every 200 rows); its totals. */
+function runSealing(configDir: string, ledgerDir: string): Promise<{ requests: number; outputTokens: number; cacheReadTokens: number }> {
+	return new Promise((resolve, reject) => {
+		const child = spawn(process.execPath, ['--import', 'tsx', sealingScript, configDir, ledgerDir, '200'], { stdio: ['ignore', 'pipe', 'pipe'] });
+		let stdout = '';
+		let stderr = '';
+		child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		child.on('close', (code) => (code === 0 ? resolve(JSON.parse(stdout) as { requests: number; outputTokens: number; cacheReadTokens: number }) : reject(new Error(`exit ${code}: ${stderr}`))));
+	});
 }
 
 function sealedFiles(ledgerDir: string): string[] {
@@ -118,5 +132,48 @@ describe('Ledger with rows sealed to disk', { skip: !SealedRows.supported && 'ne
 		const third = open(configDir, ledgerDir, 100);
 		third.refresh();
 		assert.deepEqual(figures(third), expected);
+	});
+
+	it('survives processes killed at random moments while they seal, and processes racing: readable, then exact', async () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		const ledgerDir = path.join(root, 'ledger');
+		const truth = generateClaudeCorpus({ configDir, sessions: 60, responsesPerSession: 100, end, days: 10, resumedShare: 0.3, toolResultBytes: [50, 200] });
+		// How long one whole run takes here, so that the kills land across it.
+		const timing = Date.now();
+		await runSealing(configDir, path.join(root, 'timing-ledger'));
+		const runMs = Date.now() - timing;
+		let killed = 0;
+		const seen: number[] = [];
+		for (const fraction of [0.4, 0.55, 0.7, 0.85]) {
+			const child = spawn(process.execPath, ['--import', 'tsx', sealingScript, configDir, ledgerDir, '200'], { stdio: 'ignore' });
+			const closed = new Promise((resolve) => child.on('close', resolve));
+			await new Promise((resolve) => setTimeout(resolve, runMs * fraction));
+			if (child.exitCode === null && child.kill('SIGKILL')) killed++;
+			await closed;
+			// After every kill, another process reads whatever was left (the log, the snapshot and the
+			// sealed files it names) and never over-counts.
+			const reader = new Ledger({ home: ledgerDir, sources: [], sealRows: 200 });
+			reader.refresh();
+			const { totals } = figures(reader);
+			assert.ok(totals.requests <= truth.requests, `${totals.requests} of ${truth.requests}`);
+			seen.push(totals.requests);
+		}
+		assert.ok(killed > 0, 'at least one process was killed mid-run');
+		assert.ok(seen.some((requests) => requests > 0), 'the killed processes had stored something');
+		assert.ok(sealedFiles(ledgerDir).length >= 10, `${sealedFiles(ledgerDir).length} sealed files`);
+		// Then several at once, each sealing its own files.
+		const outputs = await Promise.all(Array.from({ length: 3 }, () => runSealing(configDir, ledgerDir)));
+		for (const output of outputs) assert.deepEqual(output, { requests: truth.requests, outputTokens: truth.outputTokens, cacheReadTokens: truth.cacheReadTokens });
+		const keys = fs
+			.readFileSync(path.join(ledgerDir, 'events.jsonl'), 'utf8')
+			.split('\n')
+			.filter((line) => line.startsWith('["e"'))
+			.map((line) => (JSON.parse(line) as string[])[1]);
+		assert.equal(new Set(keys).size, truth.requests, 'every request stored, none twice over');
+		const last = open(configDir, ledgerDir, 200);
+		last.refresh();
+		assert.ok(last.startedFromSnapshot);
+		assert.equal(figures(last).totals.requests, truth.requests);
 	});
 });
