@@ -18,6 +18,8 @@ export interface SealedState {
 export const defaultSealRows = 100_000;
 /** Rows of a sealed file loaded at a time when looking for the oldest that counts. */
 const oldestStep = 4096;
+/** A load buffer up to this size is kept between reports (see `giveBackLoadBuffer`). */
+const keptLoadBytes = 1024 * 1024;
 /**
  * A sealed file that no snapshot names is deleted once it is this old: a younger one may belong to
  * another process (the editor's, the CLI's) that sealed it and has not written its snapshot yet.
@@ -38,9 +40,10 @@ export class TieredIndex {
 	live: DedupeIndex;
 	private readonly sealed: SealedRows[];
 	/**
-	 * What reports read sealed files into, one after another: a new buffer for each (11 MB for 100,000
-	 * rows) would pile up as garbage until a full collection (some 100 MB at the end of a report over
-	 * 5 GB of history). Taken while a report reads from it; a report started meanwhile uses its own.
+	 * What reports read sealed rows into, one file's range after another: a new buffer for each (11 MB
+	 * for a whole file) would pile up as garbage until a full collection (some 100 MB at the end of a
+	 * report over 5 GB of history). Taken while a report reads from it; a report started meanwhile
+	 * uses its own.
 	 */
 	private loadBuffer: ArrayBuffer | undefined;
 
@@ -163,14 +166,13 @@ export class TieredIndex {
 		// (`SealedRowsDamaged`) then fails the report before it has seen anything, and it can be retried.
 		const parts = this.sealed.map((rows): [SealedRows, number, number] => [rows, ...(range === undefined ? ([0, rows.rows] as [number, number]) : rows.rowsIn(range.from, range.to))]);
 		for (const [rows, first, end] of parts) if (first < end) rows.verify();
-		for (const [rows, first, end] of parts) {
-			if (first === end) continue;
-			const buffer = this.takeLoadBuffer(rows.loadBytes(first, end));
-			try {
-				yield* this.loaded(rows, first, end, buffer).eachCounted(range);
-			} finally {
-				this.loadBuffer = buffer;
+		const buffer = this.takeLoadBuffer(parts.reduce((largest, [rows, first, end]) => Math.max(largest, rows.loadBytes(first, end)), 0));
+		try {
+			for (const [rows, first, end] of parts) {
+				if (first < end) yield* this.loaded(rows, first, end, buffer).eachCounted(range);
 			}
+		} finally {
+			this.giveBackLoadBuffer(buffer);
 		}
 		yield* this.live.eachCounted(range);
 	}
@@ -186,7 +188,7 @@ export class TieredIndex {
 				if (before <= first) break;
 				const buffer = this.takeLoadBuffer(rows.loadBytes(first, end));
 				const candidate = this.loaded(rows, first, end, buffer).oldestCounted(sources);
-				this.loadBuffer = buffer;
+				this.giveBackLoadBuffer(buffer);
 				if (candidate !== undefined) {
 					if (oldest === undefined || candidate < oldest) oldest = candidate;
 					break;
@@ -198,9 +200,17 @@ export class TieredIndex {
 
 	/** The shared buffer for loading sealed rows (or a new one while it is taken), grown to `bytes`. */
 	private takeLoadBuffer(bytes: number): ArrayBuffer {
-		const buffer = this.loadBuffer !== undefined && this.loadBuffer.byteLength >= bytes ? this.loadBuffer : new ArrayBuffer(Math.max(bytes, this.loadBuffer?.byteLength ?? 0));
+		const buffer = this.loadBuffer !== undefined && this.loadBuffer.byteLength >= bytes ? this.loadBuffer : new ArrayBuffer(bytes);
 		this.loadBuffer = undefined;
 		return buffer;
+	}
+
+	/**
+	 * Keeps the buffer for the next report when it is small (today's rows, every refresh of the
+	 * editor); a whole file's (11 MB) is let go, not held by a long-lived process between reports.
+	 */
+	private giveBackLoadBuffer(buffer: ArrayBuffer): void {
+		this.loadBuffer = buffer.byteLength <= keptLoadBytes ? buffer : undefined;
 	}
 
 	/** Rows of a sealed file as an index that weighs its sidechain copies against every other row. */
