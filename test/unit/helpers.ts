@@ -73,3 +73,12 @@ export function countedFigures(event: UsageEvent): CountedUsage {
 	delete figures.messageId;
 	return figures as CountedUsage;
 }
+
+/** The request keys of the event lines in a ledger's log, in the order written (a key twice: two copies). */
+export function loggedKeys(ledgerDir: string): string[] {
+	return fs
+		.readFileSync(path.join(ledgerDir, 'events.jsonl'), 'utf8')
+		.split('\n')
+		.filter((line) => line.startsWith('["e"'))
+		.map((line) => (JSON.parse(line) as string[])[1]!);
+}

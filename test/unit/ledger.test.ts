@@ -9,7 +9,7 @@ import { ZonedCalendar } from '../../src/core/time/zonedDate';
 import { Ledger } from '../../src/ledger/ledger';
 import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
 import { generateClaudeCorpus } from '../support/claudeCorpus';
-import { claudeFixtureTotals, claudeHome, tempDir } from './helpers';
+import { claudeFixtureTotals, claudeHome, loggedKeys, tempDir } from './helpers';
 
 const repoRoot = path.join(__dirname, '..', '..');
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
@@ -236,11 +236,7 @@ describe('Ledger', () => {
 			assert.equal(report.totals.requests, claudeFixtureTotals.requests);
 			assert.equal(report.totals.inputTokens, claudeFixtureTotals.inputTokens);
 		}
-		const keys = fs
-			.readFileSync(path.join(ledgerDir, 'events.jsonl'), 'utf8')
-			.split('\n')
-			.filter((line) => line.startsWith('["e"'))
-			.map((line) => (JSON.parse(line) as string[])[1]);
+		const keys = loggedKeys(ledgerDir);
 		assert.equal(new Set(keys).size, keys.length, 'no request was stored twice');
 	});
 });

@@ -10,7 +10,7 @@ import { Ledger } from '../../src/ledger/ledger';
 import { SealedRows } from '../../src/ledger/sealedRows';
 import { claudeCodeSource } from '../../src/sources/claudeCode/claudeCodeSource';
 import { generateClaudeCorpus } from '../support/claudeCorpus';
-import { tempDir } from './helpers';
+import { loggedKeys, tempDir } from './helpers';
 
 const sealingScript = path.join(__dirname, '..', 'support', 'sealingLedger.ts');
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
@@ -165,12 +165,8 @@ describe('Ledger with rows sealed to disk', { skip: !SealedRows.supported && 'ne
 		// Then several at once, each sealing its own files.
 		const outputs = await Promise.all(Array.from({ length: 3 }, () => runSealing(configDir, ledgerDir)));
 		for (const output of outputs) assert.deepEqual(output, { requests: truth.requests, outputTokens: truth.outputTokens, cacheReadTokens: truth.cacheReadTokens });
-		const keys = fs
-			.readFileSync(path.join(ledgerDir, 'events.jsonl'), 'utf8')
-			.split('\n')
-			.filter((line) => line.startsWith('["e"'))
-			.map((line) => (JSON.parse(line) as string[])[1]);
-		assert.equal(new Set(keys).size, truth.requests, 'every request stored, none twice over');
+		const keys = loggedKeys(ledgerDir);
+		assert.equal(new Set(keys).size, truth.requests, 'every request stored');
 		const last = open(configDir, ledgerDir, 200);
 		last.refresh();
 		assert.ok(last.startedFromSnapshot);

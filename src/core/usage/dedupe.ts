@@ -241,20 +241,8 @@ export class DedupeIndex {
 
 	/** An index over columns a snapshot stored; the arrays are taken over, not copied. */
 	static fromColumns(columns: DedupeColumns): DedupeIndex {
-		const index = new DedupeIndex(0);
+		const index = DedupeIndex.over(columns);
 		const rows = columns.rows;
-		index.rows = rows;
-		index.capacity = rows;
-		index.timestamp = columns.timestamp;
-		index.tokens = columns.tokens;
-		for (let i = 0; i + 1 < columns.largeTokens.length; i += 2) index.largeTokens.set(columns.largeTokens[i]!, columns.largeTokens[i + 1]!);
-		index.refs = columns.refs;
-		index.flags = columns.flags;
-		index.reportedCost = columns.reportedCost.length === 0 ? noAmounts : columns.reportedCost;
-		index.reportedCredits = columns.reportedCredits.length === 0 ? noAmounts : columns.reportedCredits;
-		index.keyPrint = columns.keyPrint;
-		index.messagePrint = columns.messagePrint;
-		for (const value of columns.strings) index.stringId(value);
 		index.nextSameMessage = new Int32Array(rows);
 		index.pendingSlot = new Int32Array(rows);
 		index.keySlots = new Int32Array(slotCount(rows));
@@ -276,9 +264,15 @@ export class DedupeIndex {
 	 * over a long history loads many such ranges, and tables it never uses would be garbage each time.
 	 */
 	static forReading(columns: DedupeColumns): DedupeIndex {
-		const index = new DedupeIndex(0);
+		const index = DedupeIndex.over(columns);
 		index.readOnly = true;
 		index.messagesLinked = false;
+		return index;
+	}
+
+	/** An index whose columns are these (taken over, not copied), its tables not built yet. */
+	private static over(columns: DedupeColumns): DedupeIndex {
+		const index = new DedupeIndex(0);
 		index.rows = columns.rows;
 		index.capacity = columns.rows;
 		index.timestamp = columns.timestamp;
