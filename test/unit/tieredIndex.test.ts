@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { DedupeIndex } from '../../src/core/usage/dedupe';
+import { fingerprint128 } from '../../src/core/usage/fingerprint';
 import type { CountedUsage, UsageEvent } from '../../src/core/usage/usageEvent';
 import { SealedRows, SealedRowsDamaged } from '../../src/ledger/sealedRows';
 import { TieredIndex } from '../../src/ledger/tieredIndex';
@@ -20,17 +21,19 @@ function random(seed: number): () => number {
 /**
  * A stream with every kind of copy the index weighs: streamed fragments of one request (growing
  * totals), a request copied into another session's file, sidechain replays of a message under another
- * request id (of main-thread and of sidechain messages), copies with and without a recorded cost or
- * the speed tier, and token counts too large for 32 bits.
+ * request id (of main-thread and of sidechain messages), requests without a message id, copies with
+ * and without a recorded cost or the speed tier, and token counts too large for 32 bits.
  */
 function mixedStream(seed: number, requests: number): UsageEvent[] {
 	const next = random(seed);
 	const events: UsageEvent[] = [];
 	const pick = (n: number): number => Math.floor(next() * n);
 	for (let i = 0; i < requests; i++) {
-		const message = `msg_${pick(requests)}`;
-		const sidechain = next() < 0.3;
-		const key = `claude-code:${message}:req_${i % 7 === 0 ? 'btw' : i}`;
+		// One request in five from a tool without message ids (Codex).
+		const codex = next() < 0.2;
+		const message = codex ? '' : `msg_${pick(requests)}`;
+		const sidechain = !codex && next() < 0.3;
+		const key = codex ? `codex:turn-${i}` : `claude-code:${message}:req_${i % 7 === 0 ? 'btw' : i}`;
 		const copies = 1 + pick(3);
 		for (let c = 0; c < copies; c++) {
 			events.push(
@@ -38,6 +41,7 @@ function mixedStream(seed: number, requests: number): UsageEvent[] {
 					key,
 					messageId: message,
 					sidechain,
+					source: codex ? 'codex' : 'claude-code',
 					timestamp: Date.parse('2026-11-01T00:00:00Z') + pick(30) * 86_400_000 + i,
 					outputTokens: pick(4) === 0 ? 2 ** 33 + pick(5) : 10 + pick(50),
 					inputTokens: pick(100),
@@ -141,6 +145,26 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 			);
 			tiers.close();
 		}
+	});
+
+	it('seals rows without a message id as such, also in room an earlier sealed row had', () => {
+		const tiers = TieredIndex.empty(tempDir(), 3);
+		const seal = (events: UsageEvent[]): void => {
+			for (const event of events) tiers.live.store(event);
+			tiers.live.releaseText();
+			assert.ok(tiers.sealIfFull());
+		};
+		seal([0, 1, 2].map((i) => usageEvent({ key: `claude-code:msg_${i}:req`, messageId: `msg_${i}` })));
+		seal([0, 1, 2].map((i) => usageEvent({ key: `codex:turn-${i}`, messageId: '', source: 'codex' })));
+		const print = new Uint32Array(4);
+		const bytes = new TextEncoder().encode('msg_1');
+		fingerprint128(bytes, 0, bytes.length, print, 0);
+		assert.equal(tiers.sealedRows[0]!.messageRows(print, 0).length, 1);
+		assert.deepEqual(tiers.sealedRows[1]!.messageRows(print, 0), []);
+		// So a sidechain copy of msg_1 is weighed against msg_1's one copy only.
+		tiers.live.store(usageEvent({ key: 'claude-code:msg_1:req_side', messageId: 'msg_1', sidechain: true }));
+		assert.equal(tiers.counted().length, 6);
+		tiers.close();
 	});
 
 	it('keeps a few bytes a row in memory for the rows it sealed', () => {

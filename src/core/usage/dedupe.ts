@@ -412,6 +412,8 @@ export class DedupeIndex {
 	 */
 	clear(): void {
 		if (this.pendingCount > 0) throw new Error('Rows not yet written to the log cannot be cleared.');
+		// A row without a message id has a zero fingerprint (see `DedupeColumns`); new rows only write one.
+		this.messagePrint.fill(0, 0, this.rows * printWords);
 		this.rows = 0;
 		this.largeTokens.clear();
 		this.strings.length = 0;
