@@ -147,48 +147,32 @@ export class SealedRows {
 			const at = columns.largeTokens[i]!;
 			largeTokens.push(placeOf[Math.floor(at / 6)]! * 6 + (at % 6), columns.largeTokens[i + 1]!);
 		}
-		const inOrder = (column: Float64Array | Uint32Array | Uint16Array | Uint8Array, perRow: number): Iterable<Uint8Array> => (column.length === 0 ? [] : reordered(column, perRow, order));
+		type Column = Float64Array | Uint32Array | Uint16Array | Uint8Array;
+		// Each section: its name, its length, and its bytes as chunks (the per-row ones reordered a part at a time).
+		const whole = (name: SectionName, column: Column): [SectionName, number, Iterable<Uint8Array>] => [name, column.byteLength, [bytesOf(column)]];
+		const inOrder = (name: SectionName, column: Column, perRow: number): [SectionName, number, Iterable<Uint8Array>] => [name, column.byteLength, column.length === 0 ? [] : reordered(column, perRow, order)];
 		// Strings as offsets into their bytes: a report of today's rows decodes only the few they name.
 		const stringOffsets = new Uint32Array(columns.strings.length + 1);
 		const stringParts = columns.strings.map((value) => Buffer.from(value, 'utf8'));
 		stringParts.forEach((part, i) => (stringOffsets[i + 1] = stringOffsets[i]! + part.byteLength));
-		const stringBytes = Buffer.concat(stringParts);
-		const parts: Array<[SectionName, Iterable<Uint8Array>]> = [
-			['keyFilter', [bytesOf(keyFilter.words)]],
-			['messageFilter', [bytesOf(messageFilter.words)]],
-			['keyFences', [bytesOf(keyFences)]],
-			['messageFences', [bytesOf(messageFences)]],
-			['timestamp', inOrder(columns.timestamp, 1)],
-			['tokens', inOrder(columns.tokens, 6)],
-			['refs', inOrder(columns.refs, 6)],
-			['flags', inOrder(columns.flags, 1)],
-			['reportedCost', inOrder(columns.reportedCost, 1)],
-			['reportedCredits', inOrder(columns.reportedCredits, 1)],
-			['keyPrint', inOrder(columns.keyPrint, 4)],
-			['messagePrint', inOrder(columns.messagePrint, 4)],
-			['keyRun', [bytesOf(keyRun)]],
-			['messageRun', [bytesOf(messageRun)]],
-			['stringOffsets', [bytesOf(stringOffsets)]],
-			['stringBytes', [stringBytes]],
+		const parts = [
+			whole('keyFilter', keyFilter.words),
+			whole('messageFilter', messageFilter.words),
+			whole('keyFences', keyFences),
+			whole('messageFences', messageFences),
+			inOrder('timestamp', columns.timestamp, 1),
+			inOrder('tokens', columns.tokens, 6),
+			inOrder('refs', columns.refs, 6),
+			inOrder('flags', columns.flags, 1),
+			inOrder('reportedCost', columns.reportedCost, 1),
+			inOrder('reportedCredits', columns.reportedCredits, 1),
+			inOrder('keyPrint', columns.keyPrint, 4),
+			inOrder('messagePrint', columns.messagePrint, 4),
+			whole('keyRun', keyRun),
+			whole('messageRun', messageRun),
+			whole('stringOffsets', stringOffsets),
+			whole('stringBytes', Buffer.concat(stringParts)),
 		];
-		const sizes = new Map<SectionName, number>([
-			['keyFilter', keyFilter.words.byteLength],
-			['messageFilter', messageFilter.words.byteLength],
-			['keyFences', keyFences.byteLength],
-			['messageFences', messageFences.byteLength],
-			['timestamp', columns.timestamp.byteLength],
-			['tokens', columns.tokens.byteLength],
-			['refs', columns.refs.byteLength],
-			['flags', columns.flags.byteLength],
-			['reportedCost', columns.reportedCost.byteLength],
-			['reportedCredits', columns.reportedCredits.byteLength],
-			['keyPrint', columns.keyPrint.byteLength],
-			['messagePrint', columns.messagePrint.byteLength],
-			['keyRun', keyRun.byteLength],
-			['messageRun', messageRun.byteLength],
-		]);
-		sizes.set('stringOffsets', stringOffsets.byteLength);
-		sizes.set('stringBytes', stringBytes.byteLength);
 		const name = `${crypto.randomBytes(8).toString('hex')}.rows`;
 		const file = path.join(folder, name);
 		fs.mkdirSync(folder, { recursive: true });
@@ -208,13 +192,13 @@ export class SealedRows {
 				largeTokens,
 				minTimestamp: rows === 0 ? 0 : timestamp[order[0]!]!,
 				maxTimestamp: rows === 0 ? 0 : timestamp[order[rows - 1]!]!,
-				sections: parts.map(([section]) => ({ name: section, bytes: sizes.get(section)!, crc: 0xffffffff })),
+				sections: parts.map(([section, bytes]) => ({ name: section, bytes, crc: 0xffffffff })),
 			};
 			headerRoom = Buffer.byteLength(JSON.stringify(provisional), 'utf8');
 			let offset = magic.length + 4 + headerRoom;
 			offset += alignmentPadding(offset);
 			const crcs: number[] = [];
-			for (const [, chunks] of parts) {
+			for (const [, , chunks] of parts) {
 				const padding = alignmentPadding(offset);
 				if (padding > 0) fs.writeSync(fd, zeros, 0, padding, offset);
 				offset += padding;
@@ -416,7 +400,7 @@ export class SealedRows {
 		const named: number[] = [];
 		for (let i = 0; i < refs.length; i++) {
 			const id = refs[i]!;
-			if (id >= count) throw new SealedRowsDamaged(this.name);
+			if (id >= count) throw this.damaged();
 			let local = renumbered[id]!;
 			if (local < 0) {
 				local = named.length;
@@ -465,13 +449,16 @@ export class SealedRows {
 				readFully(this.fd, part, this.offsets.get(section.name)! + at);
 				crc = zlib.crc32(part, crc);
 			}
-			if (crc !== section.crc) {
-				this.close();
-				fs.rmSync(this.file, { force: true });
-				throw new SealedRowsDamaged(this.name);
-			}
+			if (crc !== section.crc) throw this.damaged();
 		}
 		this.verified = true;
+	}
+
+	/** Deletes the file, so that no process uses it again (the log holds its rows), and says so. */
+	private damaged(): SealedRowsDamaged {
+		this.close();
+		fs.rmSync(this.file, { force: true });
+		return new SealedRowsDamaged(this.name);
 	}
 
 	private descriptor(): number {
