@@ -518,11 +518,6 @@ export class DedupeIndex {
 		return false;
 	}
 
-	/** The row stored under a key fingerprint (`prints[at …]`), or -1. */
-	rowOfPrint(prints: Uint32Array, at: number): number {
-		return this.findKey(prints, at);
-	}
-
 	/** Marks a row whose request is now held elsewhere by a better copy: it no longer counts. */
 	forget(row: number): void {
 		this.flags[row] = this.flags[row]! | flagForgotten;
