@@ -99,6 +99,8 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 				const range = { from: Date.parse('2026-11-10T00:00:00Z'), to: Date.parse('2026-11-12T00:00:00Z') };
 				assert.deepEqual(canonical(tiers.counted(range)), canonical(plain.counted(range)));
 				assert.equal(tiers.oldestCounted(), plain.oldestCounted());
+				assert.equal(tiers.oldestCounted(new Set(['codex'])), plain.oldestCounted(new Set(['codex'])));
+				assert.equal(tiers.oldestCounted(new Set(['gemini-cli'])), undefined);
 				tiers.close();
 			}
 		}
