@@ -216,7 +216,8 @@ export class SealedRows {
 			const length = Buffer.alloc(4);
 			length.writeUInt32LE(headerBytes.length);
 			writeAll(fd, Buffer.concat([magic, length, headerBytes]), 0);
-			fs.fsyncSync(fd);
+			// Not synced, like the snapshot that names it: a file a power cut left short or garbled fails
+			// its checks, is deleted, and its rows are read from the log, which is synced.
 		} finally {
 			fs.closeSync(fd);
 		}
