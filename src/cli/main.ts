@@ -17,6 +17,7 @@ import { helpText, parseArgs, UsageError } from './args';
 import { breakdownRows, renderSources, renderTable } from './table';
 import { describeSources } from '../engine/sourceStatus';
 import { cliEditorContext } from '../sources/registry';
+import { writeJson } from './jsonOut';
 
 declare const TOKEN_LEDGER_VERSION: string;
 
@@ -95,7 +96,7 @@ export function run(argv: readonly string[], io: Output, now: number = Date.now(
 	// Today's views read only the recent days they look at, so they stay fast however long the history;
 	// whole-history reports aggregate the events one at a time.
 	const recent = (): CountedUsage[] => ledger.counted(capViewRange(now, base));
-	const emit = (value: unknown, table: () => string): void => io.out(args.json ? `${JSON.stringify(value, null, 2)}\n` : table());
+	const emit = (value: unknown, table: () => string): void => (args.json ? writeJson(value, io.out) : io.out(table()));
 
 	switch (args.command) {
 		case 'today': {
@@ -201,9 +202,18 @@ function shorten(text: string, max: number): string {
 }
 
 if (require.main === module) {
+	// A reader that stops early (`token-ledger sessions --json | head`) closes the pipe: the rest of
+	// the output has nowhere to go, which is not an error of ours.
+	let outputClosed = false;
+	process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+		if (error.code !== 'EPIPE') throw error;
+		outputClosed = true;
+	});
 	try {
 		process.exitCode = run(process.argv.slice(2), {
-			out: (text) => process.stdout.write(text),
+			out: (text) => {
+				if (!outputClosed) process.stdout.write(text);
+			},
 			err: (text) => process.stderr.write(text),
 		});
 	} catch (error) {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { run } from '../../src/cli/main';
-import { claudeFixtureTotals, claudeHome } from './helpers';
+import { generateClaudeCorpus } from '../support/claudeCorpus';
+import { claudeFixtureTotals, claudeHome, tempDir } from './helpers';
 
 interface Result {
 	code: number;
@@ -257,5 +259,24 @@ describe('token-ledger CLI', () => {
 		const rebuilt = json<{ eventsStored: number }>(['rebuild']);
 		assert.ok(rebuilt.eventsStored >= claudeFixtureTotals.requests);
 		assert.deepEqual(json<{ totals: Totals }>(['daily']).totals, before);
+	});
+
+	it('stops quietly when its reader closes the output early (`sessions --json | head`)', async () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		// Some 4 MB of JSON: far more than a pipe holds.
+		generateClaudeCorpus({ configDir, sessions: 1500, responsesPerSession: 1, end: Date.parse('2026-11-20T12:00:00Z'), days: 30, toolResultBytes: [10, 20] });
+		const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '..', '..', 'src', 'cli', 'main.ts'), 'sessions', '--json'], {
+			env: { ...process.env, HOME: root, CLAUDE_CONFIG_DIR: configDir, TOKEN_LEDGER_HOME: path.join(root, 'ledger') },
+			stdio: ['ignore', 'pipe', 'pipe'],
+		});
+		let stderr = '';
+		child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+		const firstChunk = await new Promise<string>((resolve) => child.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+		child.stdout.destroy();
+		const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+		assert.ok(firstChunk.startsWith('{\n  "sessions": ['), firstChunk.slice(0, 40));
+		assert.equal(stderr, '');
+		assert.equal(code, 0);
 	});
 });
