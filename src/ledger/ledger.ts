@@ -219,16 +219,9 @@ export class Ledger {
 
 	/** What reports read of `counted`, one request at a time, for a report that aggregates as it goes (valid until the next refresh). */
 	eachCounted(range?: TimeRange): Iterable<CountedUsage> {
-		// The files it reads are checked before its first request (see TieredIndex.eachCounted).
-		const first = this.againIfSealedDamaged(() => {
-			const each = this.tiers.eachCounted(range);
-			return { each, next: each.next() };
-		});
-		return (function* () {
-			if (first.next.done === true) return;
-			yield first.next.value;
-			yield* first.each;
-		})();
+		// The sealed files it reads are checked first, where a damaged one can still be retried.
+		this.againIfSealedDamaged(() => this.tiers.verifyFor(range));
+		return this.tiers.eachCounted(range);
 	}
 
 	/** When the earliest request that counts was made (of the given sources); undefined when none. */

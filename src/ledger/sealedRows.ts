@@ -73,8 +73,13 @@ interface Header {
 	readonly sections: readonly Section[];
 }
 
-/** Bytes a row takes in each per-row section (`refs` per `refWidth`; the amounts only when present). */
+/** Bytes a row takes in each per-row section (the amounts only when present); undefined for the others. */
 const rowBytes: Partial<Record<SectionName, number>> = { timestamp: 8, tokens: 24, flags: 1, reportedCost: 8, reportedCredits: 8, keyPrint: 16, messagePrint: 16 };
+
+/** `rowBytes`, with `refs` at its width (2 or 4 bytes a string number, six a row). */
+function bytesPerRow(name: SectionName, refWidth: number): number | undefined {
+	return name === 'refs' ? refWidth * 6 : rowBytes[name];
+}
 
 /** A sealed file whose bytes are not what was written; it is deleted when found (the log holds its rows). */
 export class SealedRowsDamaged extends Error {
@@ -86,8 +91,8 @@ export class SealedRowsDamaged extends Error {
 export class SealedRows {
 	/** Rows whose request a later, better copy holds now. */
 	private readonly forgotten = new Set<number>();
-	private readonly offsets = new Map<SectionName, number>();
-	private readonly sections = new Map<SectionName, Section>();
+	/** Each section as the header lists it, with where it starts in the file. */
+	private readonly sections = new Map<SectionName, Section & { readonly offset: number }>();
 	private readonly scratch = Buffer.alloc(blockEntries * 2 * runWords * 4);
 	private readonly scratchWords = new Uint32Array(this.scratch.buffer, this.scratch.byteOffset, this.scratch.length / 4);
 	private fd: number | undefined;
@@ -114,8 +119,7 @@ export class SealedRows {
 		let offset = bodyStart(headerLength);
 		for (const section of header.sections) {
 			offset += alignmentPadding(offset);
-			this.offsets.set(section.name, offset);
-			this.sections.set(section.name, section);
+			this.sections.set(section.name, { ...section, offset });
 			offset += section.bytes;
 		}
 	}
@@ -280,7 +284,7 @@ export class SealedRows {
 		const count = end - first;
 		let bytes = 0;
 		for (const section of this.header.sections) {
-			const perRow = section.name === 'refs' ? this.header.refWidth * 6 : rowBytes[section.name];
+			const perRow = bytesPerRow(section.name, this.header.refWidth);
 			if (perRow !== undefined && section.bytes > 0) bytes += count * perRow + 8;
 		}
 		return bytes;
@@ -349,7 +353,7 @@ export class SealedRows {
 			if (section.bytes === 0) return new Uint8Array(0);
 			const bytes = new Uint8Array(buffer, used, rows * perRow);
 			used += rows * perRow + alignmentPadding(rows * perRow);
-			readFully(this.descriptor(), bytes, this.offsets.get(name)! + first * perRow);
+			readFully(this.descriptor(), bytes, this.sections.get(name)!.offset + first * perRow);
 			return bytes;
 		};
 		const f64 = (bytes: Uint8Array): Float64Array => new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
@@ -396,7 +400,7 @@ export class SealedRows {
 	private stringsRenumbered(refs: Uint16Array | Uint32Array): string[] {
 		const count = this.header.strings;
 		const offsets = new Uint32Array(count + 1);
-		readFully(this.descriptor(), bytesOf(offsets), this.offsets.get('stringOffsets')!);
+		readFully(this.descriptor(), bytesOf(offsets), this.sections.get('stringOffsets')!.offset);
 		const renumbered = new Int32Array(count).fill(-1);
 		const named: number[] = [];
 		for (let i = 0; i < refs.length; i++) {
@@ -412,7 +416,7 @@ export class SealedRows {
 		}
 		if (named.length === 0) return [];
 		const bytes = Buffer.alloc(this.sections.get('stringBytes')!.bytes);
-		readFully(this.descriptor(), bytes, this.offsets.get('stringBytes')!);
+		readFully(this.descriptor(), bytes, this.sections.get('stringBytes')!.offset);
 		return named.map((id) => bytes.toString('utf8', offsets[id], offsets[id + 1]));
 	}
 
@@ -443,11 +447,11 @@ export class SealedRows {
 		if (this.verified) return;
 		this.fd ??= fs.openSync(this.file, 'r');
 		const chunk = Buffer.alloc(1024 * 1024);
-		for (const section of this.header.sections) {
+		for (const section of this.sections.values()) {
 			let crc = 0;
 			for (let at = 0; at < section.bytes; at += chunk.length) {
 				const part = chunk.subarray(0, Math.min(chunk.length, section.bytes - at));
-				readFully(this.fd, part, this.offsets.get(section.name)! + at);
+				readFully(this.fd, part, section.offset + at);
 				crc = zlib.crc32(part, crc);
 			}
 			if (crc !== section.crc) throw this.damaged();
@@ -470,7 +474,7 @@ export class SealedRows {
 
 	private readBytes(name: SectionName, at: number, length: number): Buffer {
 		const buffer = this.scratch.subarray(0, length);
-		readFully(this.descriptor(), buffer, this.offsets.get(name)! + at);
+		readFully(this.descriptor(), buffer, this.sections.get(name)!.offset + at);
 		return buffer;
 	}
 
@@ -674,7 +678,7 @@ function validHeader(header: Header, headerLength: number, fileBytes: number): b
 	for (let i = 0; i < sections.length; i++) {
 		const { name, bytes, crc } = sections[i]!;
 		if (name !== sectionOrder[i] || !Number.isInteger(bytes) || bytes < 0 || !Number.isInteger(crc)) return false;
-		const perRow = name === 'refs' ? refWidth * 6 : rowBytes[name];
+		const perRow = bytesPerRow(name, refWidth);
 		const optional = name === 'reportedCost' || name === 'reportedCredits';
 		if (perRow !== undefined && bytes !== rows * perRow && !(optional && bytes === 0)) return false;
 		if ((name === 'keyFilter' || name === 'messageFilter') && !isFilter(bytes)) return false;

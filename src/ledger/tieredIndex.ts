@@ -86,11 +86,6 @@ export class TieredIndex {
 		return this.sealed.reduce((sum, rows) => sum + rows.rows, this.live.size);
 	}
 
-	/** How many sealed files there are. */
-	get sealedFiles(): number {
-		return this.sealed.length;
-	}
-
 	/** What the sealed tier holds in memory (filters, fences, forgotten rows). */
 	get sealedHeldBytes(): number {
 		return this.sealed.reduce((sum, rows) => sum + rows.heldBytes, 0);
@@ -162,10 +157,7 @@ export class TieredIndex {
 	 * live rows.
 	 */
 	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
-		// Every file to read is checked before the first request is handed on: a damaged one
-		// (`SealedRowsDamaged`) then fails the report before it has seen anything, and it can be retried.
-		const parts = this.sealed.map((rows): [SealedRows, number, number] => [rows, ...(range === undefined ? ([0, rows.rows] as [number, number]) : rows.rowsIn(range.from, range.to))]);
-		for (const [rows, first, end] of parts) if (first < end) rows.verify();
+		const parts = this.verifyFor(range);
 		const buffer = this.takeLoadBuffer(parts.reduce((largest, [rows, first, end]) => Math.max(largest, rows.loadBytes(first, end)), 0));
 		try {
 			for (const [rows, first, end] of parts) {
@@ -175,6 +167,17 @@ export class TieredIndex {
 			this.giveBackLoadBuffer(buffer);
 		}
 		yield* this.live.eachCounted(range);
+	}
+
+	/**
+	 * Checks every sealed file a report of `range` reads (once per file and process; `SealedRowsDamaged`
+	 * for a damaged one), and says which rows of each it reads: a report can then be retried before it
+	 * has handed on anything.
+	 */
+	verifyFor(range?: TimeRange): Array<[SealedRows, number, number]> {
+		const parts = this.sealed.map((rows): [SealedRows, number, number] => [rows, ...(range === undefined ? ([0, rows.rows] as [number, number]) : rows.rowsIn(range.from, range.to))]);
+		for (const [rows, first, end] of parts) if (first < end) rows.verify();
+		return parts;
 	}
 
 	/** The earliest request that counts, of the given sources (all when omitted); undefined when none. */

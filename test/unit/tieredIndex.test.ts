@@ -94,7 +94,7 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 			] as const) {
 				const folder = tempDir();
 				const tiers = tiered(folder, events, sealRows, every);
-				assert.ok(tiers.sealedFiles >= 2, `sealed ${tiers.sealedFiles} files`);
+				assert.ok(tiers.sealedRows.length >= 2, `sealed ${tiers.sealedRows.length} files`);
 				assert.deepEqual(canonical(tiers.eachCounted()), expected, `seed ${seed}, sealing at ${sealRows}`);
 				const range = { from: Date.parse('2026-11-10T00:00:00Z'), to: Date.parse('2026-11-12T00:00:00Z') };
 				assert.deepEqual(canonical(tiers.counted(range)), canonical(plain.counted(range)));
@@ -121,7 +121,7 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 		tiers.live.store(usageEvent({ key: 'claude-code:msg_2:req_2', messageId: 'msg_2', outputTokens: 50 }));
 		// A smaller one than what is held: not stored.
 		assert.equal(tiers.live.store(usageEvent({ key: 'claude-code:msg_1:req_1', messageId: 'msg_1', outputTokens: 3 })), -1);
-		assert.equal(tiers.sealedFiles, 3);
+		assert.equal(tiers.sealedRows.length, 3);
 		assert.deepEqual(
 			tiers.counted().map((usage) => usage.outputTokens).sort((a, b) => a - b),
 			[10, 50],
@@ -179,7 +179,7 @@ describe('TieredIndex', { skip: !SealedRows.supported && 'needs zlib.crc32 (Node
 				tiers.sealIfFull();
 			}
 		}
-		assert.equal(tiers.sealedFiles, 3);
+		assert.equal(tiers.sealedRows.length, 3);
 		assert.equal(tiers.live.size, 0);
 		// Two Bloom filters of 10 to 20 bits a row (a power of two in all) and the fences.
 		const perRow = tiers.sealedHeldBytes / 30_000;
