@@ -220,8 +220,8 @@ export class Ledger {
 	/** What reports read of `counted`, one request at a time, for a report that aggregates as it goes (valid until the next refresh). */
 	eachCounted(range?: TimeRange): Iterable<CountedUsage> {
 		// The sealed files it reads are checked first, where a damaged one can still be retried.
-		this.againIfSealedDamaged(() => this.tiers.verifyFor(range));
-		return this.tiers.eachCounted(range);
+		const parts = this.againIfSealedDamaged(() => this.tiers.verifyFor(range));
+		return this.tiers.eachCounted(range, parts);
 	}
 
 	/** When the earliest request that counts was made (of the given sources); undefined when none. */

@@ -154,10 +154,9 @@ export class TieredIndex {
 	/**
 	 * `counted`, one request at a time: the sealed files' first, each file's rows in the range loaded at
 	 * a time (rows are sealed in time order: today's rows of a long history are a few reads), then the
-	 * live rows.
+	 * live rows. `parts`: what `verifyFor(range)` gave, when the caller checked the files already.
 	 */
-	*eachCounted(range?: TimeRange): Generator<CountedUsage> {
-		const parts = this.verifyFor(range);
+	*eachCounted(range?: TimeRange, parts = this.verifyFor(range)): Generator<CountedUsage> {
 		const buffer = this.takeLoadBuffer(parts.reduce((largest, [rows, first, end]) => Math.max(largest, rows.loadBytes(first, end)), 0));
 		try {
 			for (const [rows, first, end] of parts) {
