@@ -1,52 +1,95 @@
 import * as fs from 'node:fs';
 import type { SourceId } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
+import type { CursorColumn, CursorTableContents, FileCursor } from './cursorTable';
+import { CursorTable, cursorColumns } from './cursorTable';
 import { writeAll } from './writeAll';
 
-/** How far one source file has been read, and how to tell that it is still the same file. */
-export interface FileCursor {
-	source: SourceId;
-	/** `dev:ino`: a different identity at the same path means the file was replaced. */
-	identity: string;
-	/** Identity, size and time (and a database's log) when last read: unchanged means nothing to read. */
-	signature: string;
-	/** Bytes consumed (up to the last complete line). */
-	offset: number;
-	lines: number;
-	size: number;
-	mtimeMs: number;
-	/** Hash of the first `headLength` bytes: a file rewritten in place shows a different head. */
-	headLength: number;
-	headHash: string;
-	malformed: number;
-	issues: LineIssue[];
-	/** A line parser's carried state (e.g. running totals), JSON-serialisable. */
-	state?: unknown;
-	/** UTC ms of the last read (databases are re-read at most every few seconds). */
-	readAt?: number;
-}
-
-export interface CursorState {
-	version: 1;
-	files: Record<string, FileCursor>;
-}
-
-const emptyState = (): CursorState => ({ version: 1, files: {} });
-
-function loadCursorState(file: string): CursorState {
+/**
+ * `cursors.json`: the table's columns as JSON arrays (version 2). Version 1, one object per file, is
+ * still read. Unreadable or inconsistent cursors give an empty table: they only cost a re-read, as
+ * events are deduplicated against the ledger.
+ */
+function loadCursorTable(file: string): CursorTable {
 	let text: string;
 	try {
 		text = fs.readFileSync(file, 'utf8');
 	} catch {
-		return emptyState();
+		return new CursorTable();
 	}
 	try {
-		const state = JSON.parse(text) as CursorState;
-		return state.version === 1 && typeof state.files === 'object' && state.files !== null ? state : emptyState();
+		const state = JSON.parse(text) as unknown;
+		if (isRecord(state) && state.version === 2) return CursorTable.from(contentsOfVersion2(state));
+		if (isRecord(state) && state.version === 1 && isRecord(state.files)) return tableOfVersion1(state.files);
 	} catch {
-		// Unreadable cursors only cost a re-read: the events are deduplicated against the ledger.
-		return emptyState();
+		// as unreadable
 	}
+	return new CursorTable();
+}
+
+function contentsOfVersion2(state: Record<string, unknown>): CursorTableContents {
+	const paths = state.files;
+	if (!Array.isArray(paths)) throw new Error('no files');
+	const numbersOf = (name: string): number[] => {
+		const values = state[name];
+		if (!Array.isArray(values) || values.length !== paths.length || !values.every((value) => typeof value === 'number')) throw new Error(`bad ${name}`);
+		return values as number[];
+	};
+	const numbers = {} as Record<CursorColumn, number[]>;
+	for (const name of cursorColumns) numbers[name] = numbersOf(name);
+	const sourceNames = state.sources;
+	if (!Array.isArray(sourceNames)) throw new Error('no sources');
+	return {
+		paths: paths as string[],
+		sourceNames: sourceNames as SourceId[],
+		source: numbersOf('source'),
+		numbers,
+		issues: byRow(state.issues) as Map<number, LineIssue[]>,
+		states: byRow(state.states),
+	};
+}
+
+function byRow(value: unknown): Map<number, unknown> {
+	const rows = new Map<number, unknown>();
+	if (!isRecord(value)) return rows;
+	for (const key in value) rows.set(Number(key), value[key]);
+	return rows;
+}
+
+/** Cursors as the first version kept them: `dev:ino` identities, and signatures holding a database's log. */
+function tableOfVersion1(files: Record<string, unknown>): CursorTable {
+	const table = new CursorTable();
+	for (const name in files) {
+		const old = files[name] as Record<string, unknown> & { identity: string; signature: string; headHash: string };
+		const [dev, ino] = old.identity.split(':').map(Number);
+		const wal = old.signature.split('|')[1]?.split(':').map(Number);
+		const cursor = {
+			source: old.source,
+			dev,
+			ino,
+			offset: old.offset,
+			lines: old.lines,
+			size: old.size,
+			mtimeMs: old.mtimeMs,
+			walSize: wal?.[0] ?? -1,
+			walMtimeMs: wal?.[1] ?? -1,
+			headLength: old.headLength,
+			headHash: old.headHash === '' ? 0 : Number.parseInt(old.headHash, 16),
+			malformed: old.malformed,
+			issues: old.issues,
+			readAt: old.readAt ?? 0,
+			...(old.state === undefined ? {} : { state: old.state }),
+		} as FileCursor;
+		// A signature that is not the identity, size and time read means the file changed since: read it.
+		if (!old.signature.startsWith(`${old.identity}:${String(old.size)}:${String(old.mtimeMs)}`)) cursor.size = -1;
+		table.set(name, cursor);
+	}
+	table.stale = true;
+	return table;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+	return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**
@@ -55,26 +98,42 @@ function loadCursorState(file: string): CursorState {
  * torn by a power cut only cost a re-read (events are deduplicated against the ledger). Syncing
  * it, megabytes for a long history, at every step of a first scan cost more than the scan.
  */
-function saveCursorState(file: string, state: CursorState): void {
+function saveCursorTable(file: string, table: CursorTable): void {
 	const temporary = `${file}.${process.pid}.tmp`;
 	const fd = fs.openSync(temporary, 'w');
 	try {
-		// The same JSON as `JSON.stringify(state)`, written some hundred files at a time: at 22,200
-		// files the whole text is 8.5 MB, built at the end of a first scan when memory is at its peak.
-		let chunk = `{"version":${JSON.stringify(state.version)},"files":{`;
-		let first = true;
-		// `for…in`, not Object.entries: 44,000 files made as many pairs at once.
-		for (const name in state.files) {
-			const cursor = state.files[name];
-			if (cursor === undefined) continue; // as JSON.stringify leaves it out
-			chunk += `${first ? '' : ','}${JSON.stringify(name)}:${JSON.stringify(cursor)}`;
-			first = false;
+		// Written some thousand values at a time: a long history's cursors are megabytes of text,
+		// written at the end of a first scan when memory is at its peak.
+		let chunk = '';
+		const put = (text: string): void => {
+			chunk += text;
 			if (chunk.length >= cursorChunkChars) {
 				writeAll(fd, Buffer.from(chunk, 'utf8'));
 				chunk = '';
 			}
+		};
+		const array = (name: string, values: ArrayLike<unknown>, text: (value: never) => string): void => {
+			put(`,${JSON.stringify(name)}:[`);
+			for (let i = 0; i < values.length; i++) put(`${i === 0 ? '' : ','}${text(values[i] as never)}`);
+			put(']');
+		};
+		const contents = table.contents();
+		put('{"version":2');
+		array('files', contents.paths, JSON.stringify);
+		array('sources', contents.sourceNames, JSON.stringify);
+		array('source', contents.source, String);
+		for (const name of cursorColumns) array(name, contents.numbers[name], String);
+		for (const [name, rows] of [['issues', contents.issues], ['states', contents.states]] as const) {
+			put(`,${JSON.stringify(name)}:{`);
+			let first = true;
+			for (const [row, value] of rows) {
+				put(`${first ? '' : ','}"${row}":${JSON.stringify(value)}`);
+				first = false;
+			}
+			put('}');
 		}
-		writeAll(fd, Buffer.from(`${chunk}}}`, 'utf8'));
+		put('}');
+		writeAll(fd, Buffer.from(chunk, 'utf8'));
 	} finally {
 		fs.closeSync(fd);
 	}
@@ -84,32 +143,32 @@ function saveCursorState(file: string, state: CursorState): void {
 /** Characters of cursor JSON written at a time. */
 const cursorChunkChars = 64 * 1024;
 
-
 /**
  * `cursors.json`, kept in memory between refreshes and read again only when another process has
  * replaced it (its inode, size or times differ from when this process last read or wrote it). A long
  * history's cursors are megabytes of JSON: parsing them on every refresh cost more than the refresh.
  */
 export class CursorStore {
-	private cached: CursorState | undefined;
+	private cached: CursorTable | undefined;
 	private stamp = '';
 
 	constructor(readonly file: string) {}
 
 	/** The state on disk; the same object as last time when nobody else has written since. */
-	load(): CursorState {
+	load(): CursorTable {
 		const stamp = stampOf(this.file);
 		if (this.cached === undefined || stamp === '' || stamp !== this.stamp) {
 			// Stamped before reading: a file replaced in between is read again next time.
 			this.stamp = stamp;
-			this.cached = loadCursorState(this.file);
+			this.cached = loadCursorTable(this.file);
 		}
 		return this.cached;
 	}
 
-	save(state: CursorState): void {
-		saveCursorState(this.file, state);
-		this.cached = state;
+	save(table: CursorTable): void {
+		saveCursorTable(this.file, table);
+		table.stale = false;
+		this.cached = table;
 		this.stamp = stampOf(this.file);
 	}
 
@@ -129,11 +188,16 @@ function stampOf(file: string): string {
 }
 
 /** FNV-1a, 32 bits: enough to notice a rewritten file head next to the size and identity checks. */
-export function hashBytes(bytes: Uint8Array): string {
+export function headHash(bytes: Uint8Array): number {
 	let hash = 0x811c9dc5;
 	for (let i = 0; i < bytes.length; i++) {
 		hash ^= bytes[i]!;
 		hash = Math.imul(hash, 0x01000193);
 	}
-	return (hash >>> 0).toString(16).padStart(8, '0');
+	return hash >>> 0;
+}
+
+/** `headHash` in hex, as the index snapshot keeps the log's. */
+export function hashBytes(bytes: Uint8Array): string {
+	return headHash(bytes).toString(16).padStart(8, '0');
 }

@@ -7,13 +7,14 @@ import type { CountedUsage, SourceId, UsageEvent } from '../core/usage/usageEven
 import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
-import type { CursorState, FileCursor } from './cursorState';
-import { CursorStore, hashBytes } from './cursorState';
+import { CursorStore, headHash } from './cursorState';
+import type { FileCursor, WalStamp } from './cursorTable';
+import { CursorTable, newCursor } from './cursorTable';
 import { ChangedRows } from './changedRows';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
-import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
+import { LineFileReader, reserveFor, statFile, walStamp } from './lineFileReader';
 import type { ParallelScanOptions, ScanBatch, ScanTask } from './parallelScan';
 import { BackgroundScan, defaultParallelMinBytes } from './parallelScan';
 import { readIndexSnapshot, writeIndexSnapshot } from './indexSnapshot';
@@ -111,7 +112,7 @@ export class Ledger {
 	 * a refresh of the editor's, a few rows at most, would otherwise allocate them again each time.
 	 */
 	private readonly changedRows = new ChangedRows();
-	private cursors: CursorState = { version: 1, files: {} };
+	private cursors = new CursorTable();
 	/** Log offset covered by the snapshot on disk, as far as this process knows. */
 	private snapshotOffset = 0;
 	private snapshotTried = false;
@@ -119,12 +120,10 @@ export class Ledger {
 	private readonly lineReader = new LineFileReader();
 	/** Counts the cursors set or dropped, for `diagnostics`. */
 	private cursorChanges = 0;
-	private diagnosed: { cursors: CursorState; changes: number; files: FileDiagnostic[] } | undefined;
+	private diagnosed: { cursors: CursorTable; changes: number; files: FileDiagnostic[] } | undefined;
 	/** Cursors this process advanced and has not saved yet (see `flush` in `ingestUnguarded`). */
 	private cursorsUnsaved = false;
 	private cursorsSavedAt = 0;
-	/** Which source listed each file at the last full listing (a refresh of named files reads them with it). */
-	private readonly listedSources = new Map<string, number>();
 
 	constructor(private readonly options: LedgerOptions) {
 		this.home = options.home;
@@ -151,12 +150,12 @@ export class Ledger {
 		const started = Date.now();
 		if (!this.lock.acquire(this.options.lockTimeoutMs ?? 60_000)) {
 			this.syncFromLog();
-			this.cursors = this.cursorStore.load();
+			this.loadCursors();
 			return { ...emptyStats(), durationMs: Date.now() - started, ingested: false };
 		}
 		try {
 			this.syncFromLog();
-			this.cursors = this.cursorStore.load();
+			this.loadCursors();
 			const stats = this.ingest(this.cursors, { write: true, changed });
 			this.saveSnapshotIfDue();
 			return { ...stats, durationMs: Date.now() - started, ingested: true };
@@ -192,7 +191,7 @@ export class Ledger {
 			// key text until then), and sealed after.
 			this.replaceTiers(this.emptyTiers());
 			this.tiers.live.absorb(written, () => {}, orphan);
-			const cursors: CursorState = { version: 1, files: {} };
+			const cursors = new CursorTable();
 			const stats = this.ingest(cursors, { write: false });
 			this.log.replaceWith(this.tiers.live);
 			this.tiers.live.releaseText();
@@ -249,10 +248,7 @@ export class Ledger {
 		// Asked after every refresh of the editor, and a walk over every file's cursor (5 ms at 22,200
 		// files): walked again only when a cursor changed or other cursors were loaded.
 		if (this.diagnosed?.cursors !== this.cursors || this.diagnosed.changes !== this.cursorChanges) {
-			const files: FileDiagnostic[] = [];
-			for (const [file, cursor] of Object.entries(this.cursors.files)) {
-				if (cursor.malformed > 0) files.push({ file, source: cursor.source, malformed: cursor.malformed, issues: cursor.issues });
-			}
+			const files: FileDiagnostic[] = [...this.cursors.malformed()];
 			this.diagnosed = { cursors: this.cursors, changes: this.cursorChanges, files };
 		}
 		return [...this.diagnosed.files];
@@ -357,7 +353,7 @@ export class Ledger {
 		}
 	}
 
-	private ingest(cursors: CursorState, options: IngestOptions = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingest(cursors: CursorTable, options: IngestOptions = { write: true }): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		try {
 			return this.ingestUnguarded(cursors, options);
 		} catch (error) {
@@ -367,7 +363,7 @@ export class Ledger {
 		}
 	}
 
-	private ingestUnguarded(cursors: CursorState, options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingestUnguarded(cursors: CursorTable, options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		let filesRead = 0;
 		let filesReset = 0;
 		let bytesRead = 0;
@@ -400,17 +396,17 @@ export class Ledger {
 				this.tiers.live.releaseText();
 				if (this.tiers.sealIfFull()) this.saveSnapshotIfDue(true);
 				const due = flushedAt - this.cursorsSavedAt >= cursorsEveryMs || (last && options.changed === undefined);
-				if (this.cursorsUnsaved && due) {
+				if ((this.cursorsUnsaved || cursors.stale) && due) {
 					this.cursorStore.save(cursors);
 					this.cursorsUnsaved = false;
 					this.cursorsSavedAt = flushedAt;
 				}
 			}
 		};
-		const stored = (file: string, cursor: FileCursor, read: number): void => {
+		const stored = (file: string, sourceIndex: number, cursor: FileCursor, read: number): void => {
 			if (read > 0) filesRead++;
 			bytesRead += read;
-			cursors.files[file] = cursor;
+			cursors.set(file, cursor, sourceIndex);
 			this.cursorsUnsaved = true;
 			this.cursorChanges++;
 			this.lock.touch();
@@ -418,17 +414,18 @@ export class Ledger {
 			if (changedRows.size >= flushEvents || (changedRows.size > 0 && (this.tiers.full || Date.now() - flushedAt > flushMs))) flush(false);
 		};
 
-		const { due, listed, complete } = this.filesDue(cursors, options.changed);
+		const { due, seen, complete } = this.filesDue(cursors, options.changed);
 		const background = this.startBackgroundScan(due);
 		const helped = new Set(background?.tasks.map((task) => task.file));
 		// The helper's rows come into this index too, batch by batch: room for all of them at once. Their
 		// key text is held only until written, a flush or a batch at a time: no room for all of it.
-		reserveFor(this.tiers, due.reduce((sum, item) => sum + item.stat.size - (item.previous?.offset ?? 0), 0), false);
+		reserveFor(this.tiers, due.reduce((sum, item) => sum + item.stat.size - item.readFrom, 0), false);
 		const readOne = (item: DueFile): void => {
-			const { source, file, stat, previous, signature } = item;
+			const { source, sourceIndex, file, stat, wal } = item;
 			let cursor: FileCursor;
 			let read: number;
 			if (source.reader.kind === 'lines') {
+				const previous = cursors.get(file);
 				cursor = this.continueOrRestart(file, stat, previous, source.id);
 				if (previous !== undefined && cursor.offset === 0 && previous.offset > 0) filesReset++;
 				const malformedBefore = cursor.malformed;
@@ -450,9 +447,10 @@ export class Ledger {
 				read = stat.size;
 				malformedLines += parsed.malformed;
 			}
-			cursor.signature = signature;
+			cursor.walSize = wal?.size ?? -1;
+			cursor.walMtimeMs = wal?.mtimeMs ?? -1;
 			cursor.readAt = Date.now();
-			stored(file, cursor, read);
+			stored(file, sourceIndex, cursor, read);
 		};
 
 		// A batch from the helper is merged as if this thread had read its files: rows that took a copy
@@ -460,11 +458,11 @@ export class Ledger {
 		const absorbed = new Set<string>();
 		const absorb = (batch: ScanBatch): void => {
 			this.tiers.live.absorb(DedupeIndex.fromColumns(batch.columns), (row) => changedRows.add(row));
-			for (const { file, cursor, read } of batch.files) {
+			for (const { file, sourceIndex, cursor, read } of batch.files) {
 				absorbed.add(file);
 				malformedLines += cursor.malformed;
 				if (read > 0) filesReadByHelper++;
-				stored(file, cursor, read);
+				stored(file, sourceIndex, cursor, read);
 			}
 		};
 		for (const item of due) {
@@ -477,59 +475,75 @@ export class Ledger {
 			for (const item of due) if (helped.has(item.file) && !absorbed.has(item.file)) readOne(item);
 		}
 		this.lineReader.release();
-		for (const file of complete ? Object.keys(cursors.files) : []) {
-			if (!listed.has(file)) {
-				delete cursors.files[file]; // the tool deleted it; its events stay in the ledger
-				this.cursorsUnsaved = true;
-				this.cursorChanges++;
-			}
+		// Files the tool deleted: their events stay in the ledger.
+		if (complete && cursors.removeUnlisted() > 0) {
+			this.cursorsUnsaved = true;
+			this.cursorChanges++;
 		}
 		flush(true);
-		return { filesSeen: listed.size, filesRead, filesReset, bytesRead, eventsStored, malformedLines, filesReadByHelper };
+		return { filesSeen: seen, filesRead, filesReset, bytesRead, eventsStored, malformedLines, filesReadByHelper };
 	}
 
 	/**
 	 * Every source file that exists, and those of them with something to read (`complete`); or, given
 	 * the files that changed and all of them known from an earlier listing, only those of them.
+	 * Which source listed each file is marked in the cursors; `seen` counts the files listed.
 	 */
-	private filesDue(cursors: CursorState, changed: readonly string[] | undefined): { due: DueFile[]; listed: Set<string>; complete: boolean } {
-		const listed = new Set<string>();
+	private filesDue(cursors: CursorTable, changed: readonly string[] | undefined): { due: DueFile[]; seen: number; complete: boolean } {
 		const due: DueFile[] = [];
-		const consider = (source: LogSource, sourceIndex: number, file: string): void => {
-			if (listed.has(file)) return;
-			listed.add(file);
+		const consider = (source: LogSource, sourceIndex: number, file: string, row: number): void => {
 			let stat: FileStat;
 			try {
 				stat = statFile(file);
 			} catch {
 				return; // deleted between listing and reading
 			}
-			const previous = cursors.files[file];
-			const signature = changeSignature(file, stat, source.reader.kind);
-			if (previous !== undefined && previous.signature === signature) {
+			const database = source.reader.kind === 'database';
+			const wal = database ? walStamp(file) : undefined;
+			if (row >= 0 && cursors.unchanged(row, stat, wal)) {
 				return;
 			}
 			// A database the tool writes all the time (Cursor's UI state) is read at most so often.
-			if (source.reader.kind === 'database' && previous !== undefined && Date.now() - (previous.readAt ?? 0) < (this.options.databaseIntervalMs ?? 0)) {
+			if (database && row >= 0 && Date.now() - cursors.readAt(row) < (this.options.databaseIntervalMs ?? 0)) {
 				return;
 			}
-			due.push({ source, sourceIndex, file, stat, previous, signature });
+			due.push({ source, sourceIndex, file, stat, known: row >= 0, readFrom: row >= 0 ? cursors.offsetAt(row) : 0, wal });
 		};
-		if (changed !== undefined && changed.every((file) => this.listedSources.has(file) && cursors.files[file] !== undefined)) {
-			for (const file of changed) {
-				const sourceIndex = this.listedSources.get(file)!;
-				consider(this.options.sources[sourceIndex]!, sourceIndex, file);
-			}
-			return { due, listed, complete: false };
+		const known = changed?.map((file) => cursors.rowOf(file));
+		if (changed !== undefined && known!.every((row) => row >= 0 && cursors.listedSource(row) >= 0)) {
+			const seen = new Set<string>();
+			changed.forEach((file, i) => {
+				if (seen.has(file)) return;
+				seen.add(file);
+				const sourceIndex = cursors.listedSource(known![i]!);
+				consider(this.options.sources[sourceIndex]!, sourceIndex, file, known![i]!);
+			});
+			return { due, seen: seen.size, complete: false };
 		}
-		this.listedSources.clear();
+		cursors.beginListing();
+		// Files with no cursor yet, each once however many sources list it.
+		const fresh = new Set<string>();
+		let seen = 0;
 		this.options.sources.forEach((source, sourceIndex) => {
 			for (const file of source.listFiles()) {
-				if (!this.listedSources.has(file)) this.listedSources.set(file, sourceIndex);
-				consider(source, sourceIndex, file);
+				const row = cursors.rowOf(file);
+				if (row >= 0 ? !cursors.markListed(row, sourceIndex) : fresh.has(file)) continue;
+				if (row < 0) fresh.add(file);
+				seen++;
+				consider(source, sourceIndex, file, row);
 			}
 		});
-		return { due, listed, complete: true };
+		return { due, seen, complete: true };
+	}
+
+	/**
+	 * The cursors on disk; when another process wrote them, with which source listed each file taken
+	 * over from the cursors held before, so a refresh of named files need not list every source again.
+	 */
+	private loadCursors(): void {
+		const loaded = this.cursorStore.load();
+		if (loaded !== this.cursors) loaded.adoptListing(this.cursors);
+		this.cursors = loaded;
 	}
 
 	/**
@@ -539,7 +553,7 @@ export class Ledger {
 	private startBackgroundScan(due: readonly DueFile[]): BackgroundScan | undefined {
 		const parallel = this.options.parallelScan;
 		if (parallel === undefined || os.availableParallelism() < 2) return undefined;
-		const fresh = due.filter((item) => item.previous === undefined && item.source.reader.kind === 'lines');
+		const fresh = due.filter((item) => !item.known && item.source.reader.kind === 'lines');
 		const total = fresh.reduce((sum, item) => sum + item.stat.size, 0);
 		if (total < (parallel.minBytes ?? defaultParallelMinBytes)) return undefined;
 		// Largest first, each to the side further below its share.
@@ -560,13 +574,13 @@ export class Ledger {
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
 	private continueOrRestart(file: string, stat: FileStat, previous: FileCursor | undefined, source: LogSource['id']): FileCursor {
 		const restart = newCursor(source, stat);
-		if (previous === undefined || previous.identity !== restart.identity || stat.size < previous.offset) {
+		if (previous === undefined || previous.dev !== stat.dev || previous.ino !== stat.ino || stat.size < previous.offset) {
 			return restart;
 		}
-		if (previous.headLength > 0 && hashBytes(readRange(file, 0, previous.headLength)) !== previous.headHash) {
+		if (previous.headLength > 0 && headHash(readRange(file, 0, previous.headLength)) !== previous.headHash) {
 			return restart; // rewritten in place with new content
 		}
-		return { ...previous, issues: [...previous.issues] };
+		return previous;
 	}
 }
 
@@ -583,8 +597,11 @@ interface DueFile {
 	readonly sourceIndex: number;
 	readonly file: string;
 	readonly stat: FileStat;
-	readonly previous: FileCursor | undefined;
-	readonly signature: string;
+	/** Whether it has a cursor (was read before), and how far it was read. */
+	readonly known: boolean;
+	readonly readFrom: number;
+	/** A database's write-ahead log when listed. */
+	readonly wal: WalStamp | undefined;
 }
 
 function emptyStats(): Omit<RefreshStats, 'durationMs' | 'ingested'> {

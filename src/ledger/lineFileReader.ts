@@ -1,10 +1,10 @@
 import { statSync } from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
-import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
+import type { UsageEvent } from '../core/usage/usageEvent';
 import { maxIssuesKept } from '../sources/lineParse';
-import type { LinesReader, SourceReader } from '../sources/logSource';
-import type { FileCursor } from './cursorState';
-import { hashBytes } from './cursorState';
+import type { LinesReader } from '../sources/logSource';
+import { headHash } from './cursorState';
+import type { FileCursor, WalStamp } from './cursorTable';
 import { readRange, readRangeInto } from './eventLog';
 
 const chunkBytes = 8 * 1024 * 1024;
@@ -42,7 +42,7 @@ export class LineFileReader {
 		const start = cursor.offset;
 		const size = stat.size;
 		let chunk = chunkBytes;
-		let head: { length: number; hash: string } | undefined;
+		let head: { length: number; hash: number } | undefined;
 		while (cursor.offset < size) {
 			const length = Math.min(chunk, size - cursor.offset);
 			let bytes: Buffer;
@@ -53,7 +53,7 @@ export class LineFileReader {
 			}
 			if (cursor.offset === 0) {
 				const headLength = Math.min(headBytes, bytes.length);
-				head = { length: headLength, hash: hashBytes(bytes.subarray(0, headLength)) };
+				head = { length: headLength, hash: headHash(bytes.subarray(0, headLength)) };
 			}
 			const result = reader.parse(bytes, { file, offset: cursor.offset, line: cursor.lines }, cursor.state);
 			if (result.state !== undefined) cursor.state = result.state;
@@ -74,7 +74,7 @@ export class LineFileReader {
 		cursor.mtimeMs = stat.mtimeMs;
 		if (cursor.headLength < headBytes && cursor.offset > cursor.headLength) {
 			cursor.headLength = Math.min(headBytes, cursor.offset);
-			cursor.headHash = head?.length === cursor.headLength ? head.hash : hashBytes(readRange(file, 0, cursor.headLength));
+			cursor.headHash = head?.length === cursor.headLength ? head.hash : headHash(readRange(file, 0, cursor.headLength));
 		}
 		return cursor.offset - start;
 	}
@@ -92,35 +92,13 @@ export class LineFileReader {
 	}
 }
 
-/** The cursor of a file not read yet. */
-export function newCursor(source: SourceId, stat: FileStat): FileCursor {
-	return {
-		source,
-		identity: `${stat.dev}:${stat.ino}`,
-		signature: '',
-		offset: 0,
-		lines: 0,
-		size: stat.size,
-		mtimeMs: stat.mtimeMs,
-		headLength: 0,
-		headHash: '',
-		malformed: 0,
-		issues: [],
-	};
-}
-
-/**
- * What must differ for a file to be read again. A database is also changed by its write-ahead log,
- * where SQLite keeps recent rows until a checkpoint.
- */
-export function changeSignature(file: string, stat: FileStat, kind: SourceReader['kind']): string {
-	const own = `${stat.dev}:${stat.ino}:${stat.size}:${stat.mtimeMs}`;
-	if (kind !== 'database') return own;
+/** A database's write-ahead log, where SQLite keeps recent rows until a checkpoint, if it has one. */
+export function walStamp(file: string): WalStamp | undefined {
 	try {
-		const wal = statSync(`${file}-wal`);
-		return `${own}|${wal.size}:${wal.mtimeMs}`;
+		const { size, mtimeMs } = statSync(`${file}-wal`);
+		return { size, mtimeMs };
 	} catch {
-		return own;
+		return undefined;
 	}
 }
 

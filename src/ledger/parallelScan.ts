@@ -5,9 +5,10 @@ import type { DedupeColumns } from '../core/usage/dedupe';
 import { DedupeIndex } from '../core/usage/dedupe';
 import type { SourceId, UsageEvent } from '../core/usage/usageEvent';
 import type { LogSource } from '../sources/logSource';
-import type { FileCursor } from './cursorState';
+import type { FileCursor } from './cursorTable';
+import { newCursor } from './cursorTable';
 import type { FileStat } from './lineFileReader';
-import { changeSignature, LineFileReader, newCursor, reserveFor, statFile } from './lineFileReader';
+import { LineFileReader, reserveFor, statFile } from './lineFileReader';
 
 /**
  * A first scan of a long history is mostly parsing, and parsing files is independent work: a second
@@ -44,6 +45,8 @@ export interface ScanTask {
 
 export interface ScannedFile {
 	readonly file: string;
+	/** The source that read it, as in its task. */
+	readonly sourceIndex: number;
 	readonly cursor: FileCursor;
 	readonly read: number;
 }
@@ -220,9 +223,8 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			}
 			const cursor = newCursor(source.id, stat);
 			const read = reader.read(task.file, stat, cursor, source.reader, take);
-			cursor.signature = changeSignature(task.file, stat, 'lines');
 			cursor.readAt = Date.now();
-			files.push({ file: task.file, cursor, read });
+			files.push({ file: task.file, sourceIndex: task.sourceIndex, cursor, read });
 			batched += read;
 			if (batched >= batchBytes && remaining > 0) {
 				hand(false);

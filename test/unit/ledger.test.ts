@@ -89,6 +89,53 @@ describe('Ledger', () => {
 		assertFixtureTotals(reopened, { inputTokens: 8, outputTokens: 11, requests: 2 });
 	});
 
+	it('still looks only at named files after another process rewrote the cursors', () => {
+		const { home, claudeDir, ledgerDir } = claudeHome();
+		const ledger = open(home, ledgerDir);
+		ledger.refresh();
+		const known = path.join(claudeDir, 'projects/-home-dev-acme-api/sess-b.jsonl');
+		fs.appendFileSync(known, newLine('X1', 3, 4));
+		assert.equal(open(home, ledgerDir).refresh().filesRead, 1, 'the other process read it and wrote its cursors');
+		fs.appendFileSync(known, newLine('X2', 5, 6));
+		const named = ledger.refresh([known]);
+		assert.deepEqual([named.filesSeen, named.filesRead], [1, 1], 'no listing of every source');
+		assertFixtureTotals(ledger, { inputTokens: 8, outputTokens: 10, requests: 2 });
+	});
+
+	it('reads the cursors an earlier version wrote, reads nothing again, and rewrites them', () => {
+		const { home, ledgerDir } = claudeHome();
+		open(home, ledgerDir).refresh();
+		// The same cursors as version 1 kept them: one object per file, identities and signatures as text.
+		const file = path.join(ledgerDir, 'cursors.json');
+		const current = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number[]> & { files: string[]; sources: string[]; issues: Record<string, unknown> };
+		const files: Record<string, object> = {};
+		current.files.forEach((name, row) => {
+			const at = (column: string): number => current[column]![row]!;
+			const identity = `${at('dev')}:${at('ino')}`;
+			files[name] = {
+				source: current.sources[at('source')],
+				identity,
+				signature: `${identity}:${at('size')}:${at('mtimeMs')}`,
+				offset: at('offset'),
+				lines: at('lines'),
+				size: at('size'),
+				mtimeMs: at('mtimeMs'),
+				headLength: at('headLength'),
+				headHash: at('headHash').toString(16).padStart(8, '0'),
+				malformed: at('malformed'),
+				issues: current.issues[row] ?? [],
+				readAt: at('readAt'),
+			};
+		});
+		fs.writeFileSync(file, JSON.stringify({ version: 1, files }));
+		const upgraded = open(home, ledgerDir);
+		const stats = upgraded.refresh();
+		assert.deepEqual([stats.filesSeen, stats.filesRead, stats.bytesRead], [4, 0, 0]);
+		assertFixtureTotals(upgraded);
+		assert.equal(upgraded.diagnostics().reduce((sum, d) => sum + d.malformed, 0), 2, 'the malformed lines are still reported');
+		assert.equal((JSON.parse(fs.readFileSync(file, 'utf8')) as { version: number }).version, 2);
+	});
+
 	it('counts the Claude fixtures exactly', () => {
 		const { home, ledgerDir } = claudeHome();
 		const ledger = open(home, ledgerDir);
