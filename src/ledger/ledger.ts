@@ -8,9 +8,10 @@ import type { LineIssue } from '../sources/lineParse';
 import { maxIssuesKept } from '../sources/lineParse';
 import type { LogSource, ParsedRecords } from '../sources/logSource';
 import { CursorStore, headHash } from './cursorState';
-import type { FileCursor, WalStamp } from './cursorTable';
+import type { FileCursor } from './cursorTable';
 import { CursorTable, newCursor } from './cursorTable';
 import { ChangedRows } from './changedRows';
+import { DueFiles } from './dueFiles';
 import { EventLog, readRange } from './eventLog';
 import { FileLock } from './fileLock';
 import type { FileStat } from './lineFileReader';
@@ -416,12 +417,18 @@ export class Ledger {
 
 		const { due, seen, complete } = this.filesDue(cursors, options.changed);
 		const background = this.startBackgroundScan(due);
-		const helped = new Set(background?.tasks.map((task) => task.file));
+		// Each due file's part: 0 read here, 1 given to the helper, 2 handed back by it.
+		const part = new Uint8Array(due.length);
+		for (const at of background?.dueOfTask ?? []) part[at] = 1;
 		// The helper's rows come into this index too, batch by batch: room for all of them at once. Their
 		// key text is held only until written, a flush or a batch at a time: no room for all of it.
-		reserveFor(this.tiers, due.reduce((sum, item) => sum + item.stat.size - item.readFrom, 0), false);
-		const readOne = (item: DueFile): void => {
-			const { source, sourceIndex, file, stat, wal } = item;
+		reserveFor(this.tiers, due.newBytes(), false);
+		const readOne = (at: number): void => {
+			const sourceIndex = due.sourceOf(at);
+			const source = this.options.sources[sourceIndex]!;
+			const file = due.file(at);
+			const stat = due.stat(at);
+			const wal = due.wal(at);
 			let cursor: FileCursor;
 			let read: number;
 			if (source.reader.kind === 'lines') {
@@ -454,25 +461,32 @@ export class Ledger {
 		};
 
 		// A batch from the helper is merged as if this thread had read its files: rows that took a copy
-		// are written with this thread's own.
-		const absorbed = new Set<string>();
+		// are written with this thread's own. Its files' names are this thread's own strings, not the
+		// copies that came with the batch, so the cursors and the log's strings hold each name once.
 		const absorb = (batch: ScanBatch): void => {
-			this.tiers.live.absorb(DedupeIndex.fromColumns(batch.columns), (row) => changedRows.add(row));
-			for (const { file, sourceIndex, cursor, read } of batch.files) {
-				absorbed.add(file);
+			const names = new Map<string, string>();
+			for (const { task } of batch.files) {
+				const file = due.file(background!.dueOfTask[task]!);
+				names.set(file, file);
+			}
+			const strings = batch.columns.strings.map((value) => names.get(value) ?? value);
+			this.tiers.live.absorb(DedupeIndex.fromColumns({ ...batch.columns, strings }), (row) => changedRows.add(row));
+			for (const { task, cursor, read } of batch.files) {
+				const at = background!.dueOfTask[task]!;
+				part[at] = 2;
 				malformedLines += cursor.malformed;
 				if (read > 0) filesReadByHelper++;
-				stored(file, sourceIndex, cursor, read);
+				stored(due.file(at), due.sourceOf(at), cursor, read);
 			}
 		};
-		for (const item of due) {
-			if (helped.has(item.file)) continue;
-			readOne(item);
-			background?.poll(absorb);
+		for (let at = 0; at < due.length; at++) {
+			if (part[at] !== 0) continue;
+			readOne(at);
+			background?.scan.poll(absorb);
 		}
-		if (background !== undefined && !background.finish(absorb)) {
+		if (background !== undefined && !background.scan.finish(absorb)) {
 			// The helper failed or gave up: read the files it handed back no batch for; nothing is lost.
-			for (const item of due) if (helped.has(item.file) && !absorbed.has(item.file)) readOne(item);
+			for (let at = 0; at < due.length; at++) if (part[at] === 1) readOne(at);
 		}
 		this.lineReader.release();
 		// Files the tool deleted: their events stay in the ledger.
@@ -489,8 +503,8 @@ export class Ledger {
 	 * the files that changed and all of them known from an earlier listing, only those of them.
 	 * Which source listed each file is marked in the cursors; `seen` counts the files listed.
 	 */
-	private filesDue(cursors: CursorTable, changed: readonly string[] | undefined): { due: DueFile[]; seen: number; complete: boolean } {
-		const due: DueFile[] = [];
+	private filesDue(cursors: CursorTable, changed: readonly string[] | undefined): { due: DueFiles; seen: number; complete: boolean } {
+		const due = new DueFiles();
 		const consider = (source: LogSource, sourceIndex: number, file: string, row: number): void => {
 			let stat: FileStat;
 			try {
@@ -507,7 +521,7 @@ export class Ledger {
 			if (database && row >= 0 && Date.now() - cursors.readAt(row) < (this.options.databaseIntervalMs ?? 0)) {
 				return;
 			}
-			due.push({ source, sourceIndex, file, stat, known: row >= 0, readFrom: row >= 0 ? cursors.offsetAt(row) : 0, wal });
+			due.add(sourceIndex, file, stat, row >= 0, row >= 0 ? cursors.offsetAt(row) : 0, wal);
 		};
 		const known = changed?.map((file) => cursors.rowOf(file));
 		if (changed !== undefined && known!.every((row) => row >= 0 && cursors.listedSource(row) >= 0)) {
@@ -550,25 +564,35 @@ export class Ledger {
 	 * Hands part of the new line files to a helper thread when there are enough new bytes to be worth
 	 * one (a first scan); undefined otherwise.
 	 */
-	private startBackgroundScan(due: readonly DueFile[]): BackgroundScan | undefined {
+	private startBackgroundScan(due: DueFiles): { scan: BackgroundScan; dueOfTask: Int32Array } | undefined {
 		const parallel = this.options.parallelScan;
 		if (parallel === undefined || os.availableParallelism() < 2) return undefined;
-		const fresh = due.filter((item) => !item.known && item.source.reader.kind === 'lines');
-		const total = fresh.reduce((sum, item) => sum + item.stat.size, 0);
+		const fresh: number[] = [];
+		let total = 0;
+		for (let at = 0; at < due.length; at++) {
+			if (due.isKnown(at) || this.options.sources[due.sourceOf(at)]!.reader.kind !== 'lines') continue;
+			fresh.push(at);
+			total += due.size(at);
+		}
 		if (total < (parallel.minBytes ?? defaultParallelMinBytes)) return undefined;
 		// Largest first, each to the side further below its share.
 		let mine = 0;
 		let theirs = 0;
 		const tasks: ScanTask[] = [];
-		for (const item of [...fresh].sort((a, b) => b.stat.size - a.stat.size)) {
+		const dueOfTask: number[] = [];
+		for (const at of fresh.sort((a, b) => due.size(b) - due.size(a))) {
+			const size = due.size(at);
 			if (theirs * (1 - helperShare) <= mine * helperShare) {
-				theirs += item.stat.size;
-				tasks.push({ sourceIndex: item.sourceIndex, sourceId: item.source.id, file: item.file, bytes: item.stat.size });
+				theirs += size;
+				const sourceIndex = due.sourceOf(at);
+				tasks.push({ sourceIndex, sourceId: this.options.sources[sourceIndex]!.id, file: due.file(at), bytes: size });
+				dueOfTask.push(at);
 			} else {
-				mine += item.stat.size;
+				mine += size;
 			}
 		}
-		return BackgroundScan.start(parallel, tasks);
+		const scan = BackgroundScan.start(parallel, tasks);
+		return scan === undefined ? undefined : { scan, dueOfTask: Int32Array.from(dueOfTask) };
 	}
 
 	/** The cursor to read on from, or a fresh one when the file is not the one we read before. */
@@ -589,19 +613,6 @@ interface IngestOptions {
 	readonly write: boolean;
 	/** Only these files changed (see `refresh`). */
 	readonly changed?: readonly string[] | undefined;
-}
-
-/** A source file with something to read. */
-interface DueFile {
-	readonly source: LogSource;
-	readonly sourceIndex: number;
-	readonly file: string;
-	readonly stat: FileStat;
-	/** Whether it has a cursor (was read before), and how far it was read. */
-	readonly known: boolean;
-	readonly readFrom: number;
-	/** A database's write-ahead log when listed. */
-	readonly wal: WalStamp | undefined;
 }
 
 function emptyStats(): Omit<RefreshStats, 'durationMs' | 'ingested'> {

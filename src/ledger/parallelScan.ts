@@ -44,9 +44,8 @@ export interface ScanTask {
 }
 
 export interface ScannedFile {
-	readonly file: string;
-	/** The source that read it, as in its task. */
-	readonly sourceIndex: number;
+	/** Its task's place in the list the helper was given: the ledger knows its name and source from it. */
+	readonly task: number;
 	readonly cursor: FileCursor;
 	readonly read: number;
 }
@@ -106,7 +105,6 @@ export class BackgroundScan {
 		private readonly worker: Worker,
 		private readonly port: MessagePort,
 		private readonly signals: Int32Array,
-		readonly tasks: readonly ScanTask[],
 	) {}
 
 	static start(options: ParallelScanOptions, tasks: readonly ScanTask[]): BackgroundScan | undefined {
@@ -124,7 +122,7 @@ export class BackgroundScan {
 			worker.unref();
 			// Failures are answered through the port; this only keeps an 'error' event from being unhandled.
 			worker.on('error', () => undefined);
-			return new BackgroundScan(worker, channel.port1, signals, tasks);
+			return new BackgroundScan(worker, channel.port1, signals);
 		} catch {
 			return undefined;
 		}
@@ -209,7 +207,8 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			}
 			post({ ok: true, batch: { columns, files }, last }, transfer);
 		};
-		for (const task of data.tasks) {
+		for (let taskNumber = 0; taskNumber < data.tasks.length; taskNumber++) {
+			const task = data.tasks[taskNumber]!;
 			const source = sources[task.sourceIndex];
 			if (source === undefined || source.id !== task.sourceId || source.reader.kind !== 'lines') {
 				throw new Error(`source ${task.sourceIndex} is not ${task.sourceId} here`);
@@ -224,7 +223,7 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			const cursor = newCursor(source.id, stat);
 			const read = reader.read(task.file, stat, cursor, source.reader, take);
 			cursor.readAt = Date.now();
-			files.push({ file: task.file, sourceIndex: task.sourceIndex, cursor, read });
+			files.push({ task: taskNumber, cursor, read });
 			batched += read;
 			if (batched >= batchBytes && remaining > 0) {
 				hand(false);
