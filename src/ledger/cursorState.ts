@@ -10,7 +10,7 @@ import { writeAll } from './writeAll';
  * still read. Unreadable or inconsistent cursors give an empty table: they only cost a re-read, as
  * events are deduplicated against the ledger.
  */
-function loadCursorTable(file: string): CursorTable {
+function loadCursorTable(file: string, intern: (path: string) => string): CursorTable {
 	let text: string;
 	try {
 		text = fs.readFileSync(file, 'utf8');
@@ -19,8 +19,8 @@ function loadCursorTable(file: string): CursorTable {
 	}
 	try {
 		const state = JSON.parse(text) as unknown;
-		if (isRecord(state) && state.version === 2) return CursorTable.from(contentsOfVersion2(state));
-		if (isRecord(state) && state.version === 1 && isRecord(state.files)) return tableOfVersion1(state.files);
+		if (isRecord(state) && state.version === 2) return CursorTable.from(contentsOfVersion2(state), intern);
+		if (isRecord(state) && state.version === 1 && isRecord(state.files)) return tableOfVersion1(state.files, intern);
 	} catch {
 		// as unreadable
 	}
@@ -57,7 +57,7 @@ function byRow(value: unknown): Map<number, unknown> {
 }
 
 /** Cursors as the first version kept them: `dev:ino` identities, and signatures holding a database's log. */
-function tableOfVersion1(files: Record<string, unknown>): CursorTable {
+function tableOfVersion1(files: Record<string, unknown>, intern: (path: string) => string): CursorTable {
 	const table = new CursorTable();
 	for (const name in files) {
 		const old = files[name] as Record<string, unknown> & { identity: string; signature: string; headHash: string };
@@ -82,7 +82,7 @@ function tableOfVersion1(files: Record<string, unknown>): CursorTable {
 		} as FileCursor;
 		// A signature that is not the identity, size and time read means the file changed since: read it.
 		if (!old.signature.startsWith(`${old.identity}:${String(old.size)}:${String(old.mtimeMs)}`)) cursor.size = -1;
-		table.set(name, cursor);
+		table.set(intern(name), cursor);
 	}
 	table.stale = true;
 	return table;
@@ -154,13 +154,16 @@ export class CursorStore {
 
 	constructor(readonly file: string) {}
 
-	/** The state on disk; the same object as last time when nobody else has written since. */
-	load(): CursorTable {
+	/**
+	 * The table on disk; the same object as last time when nobody else has written since. `intern`
+	 * may give a copy of each file name held elsewhere, to be kept instead of the one read.
+	 */
+	load(intern: (path: string) => string = (path) => path): CursorTable {
 		const stamp = stampOf(this.file);
 		if (this.cached === undefined || stamp === '' || stamp !== this.stamp) {
 			// Stamped before reading: a file replaced in between is read again next time.
 			this.stamp = stamp;
-			this.cached = loadCursorTable(this.file);
+			this.cached = loadCursorTable(this.file, intern);
 		}
 		return this.cached;
 	}

@@ -177,21 +177,25 @@ export class CursorTable {
 		return { paths: this.paths, sourceNames: sourceIds, source: this.source.subarray(0, rows), numbers, issues: this.issues, states: this.states };
 	}
 
-	/** A table of stored contents; throws when they do not fit together. */
-	static from(contents: CursorTableContents): CursorTable {
+	/**
+	 * A table of stored contents; throws when they do not fit together. `intern` may give a copy of
+	 * each file name held elsewhere, to be kept instead.
+	 */
+	static from(contents: CursorTableContents, intern: (path: string) => string = (path) => path): CursorTable {
 		const table = new CursorTable();
 		const rows = contents.paths.length;
 		if (contents.source.length !== rows) throw new Error('cursor sources do not match the files');
 		table.grow(rows);
 		for (let row = 0; row < rows; row++) {
-			const file = contents.paths[row]!;
-			if (typeof file !== 'string' || table.rows.has(file)) throw new Error('cursor files repeat or are not names');
+			const name = contents.paths[row];
+			if (typeof name !== 'string' || table.rows.has(name)) throw new Error('cursor files repeat or are not names');
+			const file = intern(name);
+			table.paths.push(file);
 			table.rows.set(file, row);
-			const name = contents.sourceNames[contents.source[row]!];
-			if (name === undefined) throw new Error('a cursor names no known source');
-			table.source[row] = sourceIndexOf(name);
+			const source = contents.sourceNames[contents.source[row]!];
+			if (source === undefined) throw new Error('a cursor names no known source');
+			table.source[row] = sourceIndexOf(source);
 		}
-		table.paths = [...contents.paths];
 		table.listedBy.fill(notListed);
 		for (const name of cursorColumns) {
 			const column = contents.numbers[name];

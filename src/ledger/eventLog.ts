@@ -124,6 +124,15 @@ export class EventLog {
 	}
 
 	/**
+	 * The log's own copy of a string it defines, or the value itself: a long history's file names are
+	 * held once when the cursors hold the log's copies (3 MB at 22,200 files).
+	 */
+	canonical(value: string): string {
+		const id = this.encoder.idOf(value);
+		return id === undefined ? value : (this.decoder.strings[id] ?? value);
+	}
+
+	/**
 	 * Appends rows of an index, written straight from its columns. The caller holds the ledger lock
 	 * and has just called `readNew`, so this process knows every string defined so far and where the
 	 * last complete line ends.

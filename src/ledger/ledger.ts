@@ -553,9 +553,10 @@ export class Ledger {
 	/**
 	 * The cursors on disk; when another process wrote them, with which source listed each file taken
 	 * over from the cursors held before, so a refresh of named files need not list every source again.
+	 * Their file names are the log's copies, read just before.
 	 */
 	private loadCursors(): void {
-		const loaded = this.cursorStore.load();
+		const loaded = this.cursorStore.load((file) => this.log.canonical(file));
 		if (loaded !== this.cursors) loaded.adoptListing(this.cursors);
 		this.cursors = loaded;
 	}

@@ -166,7 +166,13 @@ describe('Cursor store', () => {
 		}
 		new CursorStore(file).save(tableOf(many));
 		assert.ok(fs.statSync(file).size > 300_000);
-		assert.deepEqual(entriesOf(new CursorStore(file).load()), many);
+		const interned: string[] = [];
+		const loaded = new CursorStore(file).load((name) => {
+			interned.push(name);
+			return name;
+		});
+		assert.deepEqual(entriesOf(loaded), many);
+		assert.deepEqual(interned.sort(), Object.keys(many).sort(), 'each name offered once to be held as another copy');
 		new CursorStore(file).save(new CursorTable());
 		assert.equal(new CursorStore(file).load().size, 0);
 	});
