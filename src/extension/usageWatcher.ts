@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as vscode from 'vscode';
 import type { Logger } from './logger';
+import type { TreeWatch } from './treeWatcher';
+import { watchTree } from './treeWatcher';
 
 /**
  * Tells when the assistants' records change, and which files. The folders lie outside the workspace,
- * so this uses Node's recursive watcher directly; a poll backs it up (folders created later, watch
+ * so this uses Node's watchers directly (see treeWatcher.ts); a poll backs it up (folders created later, watch
  * limits, network file systems) and asks for a look at every file. Events are debounced into one
  * refresh of the files they named: while an assistant writes, a refresh then costs the same however
  * long the history.
@@ -16,7 +17,7 @@ import type { Logger } from './logger';
  * watched (files may have come before its watcher).
  */
 export class UsageWatcher implements vscode.Disposable {
-	private watchers = new Map<string, fs.FSWatcher>();
+	private watchers = new Map<string, TreeWatch>();
 	private poll: NodeJS.Timeout | undefined;
 	private debounce: NodeJS.Timeout | undefined;
 	private roots: readonly string[] = [];
@@ -60,26 +61,33 @@ export class UsageWatcher implements vscode.Disposable {
 		this.watchers.clear();
 	}
 
-	/** Watches every root that exists; says whether it started any, and whether one that exists is not watched. */
+	/**
+	 * Watches every root that exists; says whether it started any, and whether one that exists is not
+	 * watched (in full: a folder below it may be over the system's limit of watches).
+	 */
 	private syncWatchers(): { started: boolean; unwatched: boolean } {
 		let started = false;
 		let unwatched = false;
-		for (const [root, watcher] of this.watchers) {
-			if (!this.roots.includes(root)) {
-				watcher.close();
+		for (const [root, watch] of this.watchers) {
+			// A root that went is watched again when it comes back (its watch would report nothing).
+			if (!this.roots.includes(root) || !fs.existsSync(root)) {
+				watch.close();
 				this.watchers.delete(root);
+			} else if (!watch.complete) {
+				unwatched = true;
 			}
 		}
 		for (const root of this.roots) {
 			if (this.watchers.has(root) || !fs.existsSync(root)) continue;
 			try {
-				const watcher = fs.watch(root, { recursive: true, persistent: false }, (_event, name) => this.changed(typeof name === 'string' ? path.join(root, name) : undefined));
-				watcher.on('error', (error) => {
-					this.logger.warn(`Watching ${root} failed (${String(error)}); polling continues.`);
-					watcher.close();
-					this.watchers.delete(root);
+				const watch = watchTree(root, {
+					changed: (file) => this.changed(file),
+					failed: (error) => {
+						this.logger.warn(`Watching ${root} failed (${String(error)}); polling continues.`);
+						this.watchers.delete(root);
+					},
 				});
-				this.watchers.set(root, watcher);
+				this.watchers.set(root, watch);
 				started = true;
 				this.logger.debug(`Watching ${root}`);
 			} catch (error) {

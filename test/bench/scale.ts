@@ -14,7 +14,8 @@ import { arg, ccusage, cli, ensureGnuTime, ensurePeer, measure, median, peerVers
  * size and tool, and checks our request count against the generator's ground truth and our tokens
  * against the peer's, and how each tool's peak grows from one size to the next. Options:
  * --gigabytes 1,5  --reps 3 (10 GB shows the plateau: it needs some 12 GB of disk and 3 GB of memory
- * for the peer).
+ * for the peer); --files 4500 keeps about that many files at every size (longer sessions instead of
+ * more of them), to tell how memory grows with bytes from how it grows with files.
  */
 interface Truth {
 	requests: number;
@@ -29,15 +30,20 @@ interface Totals {
 	totalTokens: number;
 }
 
-function corpus(gigabytes: number): { dir: string; truth: Truth } {
-	const dir = path.join(work, `scale-${gigabytes}GB`);
+/** Responses per session in the usual corpus: about 222 KB a file, 4,500 files a GB. */
+const usualResponses = 30;
+const usualFileBytes = 222_000;
+
+function corpus(gigabytes: number, files: number | undefined): { dir: string; truth: Truth } {
+	const dir = path.join(work, files === undefined ? `scale-${gigabytes}GB` : `scale-${gigabytes}GB-${files}files`);
+	const responsesPerSession = files === undefined ? usualResponses : Math.max(1, Math.round((usualResponses * gigabytes * 1e9) / files / usualFileBytes));
 	const truthFile = path.join(dir, 'truth.json');
 	if (fs.existsSync(truthFile)) return { dir, truth: JSON.parse(fs.readFileSync(truthFile, 'utf8')) as Truth };
 	fs.rmSync(dir, { recursive: true, force: true });
 	const truth: Truth = { requests: 0, bytes: 0, files: 0 };
 	const started = Date.now();
 	for (let batch = 0; truth.bytes < gigabytes * 1e9; batch++) {
-		const part = generateClaudeCorpus({ configDir: path.join(dir, 'claude'), sessions: 100, responsesPerSession: 30, end: Date.parse('2026-11-20T12:00:00Z'), days: 365, seed: 5000 + batch, toolResultBytes: [1000, 9500] });
+		const part = generateClaudeCorpus({ configDir: path.join(dir, 'claude'), sessions: 100, responsesPerSession, end: Date.parse('2026-11-20T12:00:00Z'), days: 365, seed: 5000 + batch, toolResultBytes: [1000, 9500] });
 		truth.requests += part.requests;
 		truth.bytes += part.bytes;
 		truth.files += part.files.length;
@@ -55,10 +61,11 @@ function main(): void {
 	execFileSync(process.execPath, [path.join(repoRoot, 'esbuild.js'), '--production'], { stdio: 'inherit' });
 	/** Per history size: requests, and each tool's median peak RSS. */
 	const peaks: Array<{ gigabytes: number; requests: number; files: number; oursMB: number; peerMB: number }> = [];
+	const files = process.argv.includes('--files') ? Number(arg('--files', '4500')) : undefined;
 	for (const gigabytes of arg('--gigabytes', '1,5').split(',').map(Number)) {
-		const { dir, truth } = corpus(gigabytes);
+		const { dir, truth } = corpus(gigabytes, files);
 		const home = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-home-'));
-		const ledger = path.join(work, `scale-ledger-${gigabytes}GB`);
+		const ledger = path.join(work, `scale-ledger-${path.basename(dir).replace(/^scale-/, '')}`);
 		const env = { ...process.env, HOME: home, CLAUDE_CONFIG_DIR: path.join(dir, 'claude'), TOKEN_LEDGER_HOME: ledger };
 		measure(process.execPath, [path.join(__dirname, 'readOnlyScan.mjs'), path.join(dir, 'claude')], env);
 		const ours: Measurement[] = [];
@@ -88,9 +95,10 @@ function main(): void {
 		if (large.requests <= small.requests) continue;
 		const per = (from: number, to: number, count: number): string => (((to - from) * 2 ** 20) / count).toFixed(0);
 		const requests = large.requests - small.requests;
-		const files = large.files - small.files;
+		const added = large.files - small.files;
+		const perFile = added > small.files / 10 ? `, ${per(small.oursMB, large.oursMB, added)} B per file added` : `, files ${small.files} → ${large.files}`;
 		console.log(
-			`peak RSS growth from ${small.gigabytes} to ${large.gigabytes} GB: token-ledger ${(large.oursMB - small.oursMB).toFixed(0)} MB (${per(small.oursMB, large.oursMB, requests)} B per request, ${per(small.oursMB, large.oursMB, files)} B per file added), ccusage ${(large.peerMB - small.peerMB).toFixed(0)} MB (${per(small.peerMB, large.peerMB, requests)} B per request added)`,
+			`peak RSS growth from ${small.gigabytes} to ${large.gigabytes} GB: token-ledger ${(large.oursMB - small.oursMB).toFixed(0)} MB (${per(small.oursMB, large.oursMB, requests)} B per request${perFile}), ccusage ${(large.peerMB - small.peerMB).toFixed(0)} MB (${per(small.peerMB, large.peerMB, requests)} B per request added)`,
 		);
 	}
 }

@@ -45,7 +45,8 @@ describe('Usage watcher', () => {
 		const watcher = new UsageWatcher(calls.onChange, quietLogger, 100, 1);
 		try {
 			watcher.watch([root], 3600);
-			await new Promise((resolve) => setTimeout(resolve, 100)); // the watch is set up
+			// The watch is set up, then asks for a look at every file (files may have come before it).
+			assert.equal(await calls.next(3_000), undefined);
 			fs.appendFileSync(first, 'x\n');
 			fs.appendFileSync(second, 'y\n');
 			fs.appendFileSync(first, 'z\n');
