@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import type { DedupeIndex } from '../core/usage/dedupe';
 import { hashBytes } from './cursorState';
 import { EventDecoder, EventEncoder, RowEncoder } from './eventCodec';
-import { writeAll } from './writeAll';
 
 /** How far the log was read: enough for another process to go on from there, if the file is still that one. */
 export interface LogPosition {
@@ -15,8 +14,6 @@ export interface LogPosition {
 }
 
 const headBytes = 4096;
-/** Rows encoded at a time when the whole log is written again. */
-const rowsPerWrite = 20_000;
 /** How much of the log is read and decoded at a time (a first start on a long ledger with no snapshot). */
 const readPartBytes = 8 * 1024 * 1024;
 
@@ -173,28 +170,6 @@ export class EventLog {
 		}
 	}
 
-	/**
-	 * Replaces the whole file atomically (write a sibling, then rename over) with every row of an
-	 * index, whose key text it must hold.
-	 */
-	replaceWith(index: DedupeIndex): void {
-		const temporary = `${this.file}.${process.pid}.tmp`;
-		const encoder = new RowEncoder(new EventEncoder());
-		const fd = fs.openSync(temporary, 'w');
-		try {
-			// A chunk of rows at a time: the whole log's lines at once would double what a long history holds.
-			for (let first = 0; first < index.size; first += rowsPerWrite) {
-				const rows = Array.from({ length: Math.min(rowsPerWrite, index.size - first) }, (_, i) => first + i);
-				const { bytes } = encoder.encode(index, rows);
-				writeAll(fd, bytes);
-			}
-			fs.fsyncSync(fd);
-		} finally {
-			fs.closeSync(fd);
-		}
-		fs.renameSync(temporary, this.file);
-		this.restart('');
-	}
 
 	private restart(identity: string): void {
 		this.offset = 0;

@@ -320,6 +320,11 @@ export class SealedRows {
 		this.forgotten.add(row);
 	}
 
+	/** How many rows were forgotten. */
+	get forgottenCount(): number {
+		return this.forgotten.size;
+	}
+
 	/** The rows forgotten, for the index snapshot. */
 	forgottenRows(): number[] {
 		return [...this.forgotten];

@@ -86,6 +86,11 @@ export class TieredIndex {
 		return this.sealed.reduce((sum, rows) => sum + rows.rows, this.live.size);
 	}
 
+	/** Requests stored, each once: the rows of both tiers but those forgotten. */
+	get requests(): number {
+		return this.sealed.reduce((sum, rows) => sum + rows.rows - rows.forgottenCount, this.live.size);
+	}
+
 	/** What the sealed tier holds in memory (filters, fences, forgotten rows). */
 	get sealedHeldBytes(): number {
 		return this.sealed.reduce((sum, rows) => sum + rows.heldBytes, 0);

@@ -111,6 +111,47 @@ describe('Ledger with rows sealed to disk', { skip: !SealedRows.supported && 'ne
 		assert.deepEqual(figures(fifth), figures(whole));
 	});
 
+	it('rebuilds into sealed rows, keeping the events of deleted files, and replaces the old files', () => {
+		const root = tempDir();
+		const configDir = path.join(root, 'claude');
+		const truth = generateClaudeCorpus({ configDir, sessions: 30, responsesPerSession: 30, end, days: 20, resumedShare: 0.3, toolResultBytes: [50, 100] });
+		const ledgerDir = path.join(root, 'ledger');
+		const ledger = open(configDir, ledgerDir, 100);
+		ledger.refresh();
+		const before = figures(ledger);
+		assert.equal(before.totals.requests, truth.requests);
+		const oldSealed = sealedFiles(ledgerDir);
+		assert.ok(oldSealed.length >= 5);
+		// A process that read the ledger before the rebuild, and goes on after it.
+		const reader = open(configDir, ledgerDir, 100);
+		reader.refresh();
+		// The tool deletes a third of its logs (their events are history now), and a rebuild that died
+		// left its folder behind.
+		for (const file of truth.files.filter((_, i) => i % 3 === 0)) fs.rmSync(file);
+		fs.mkdirSync(path.join(ledgerDir, 'rebuild', 'sealed'), { recursive: true });
+		fs.writeFileSync(path.join(ledgerDir, 'rebuild', 'events.jsonl'), 'left over\n');
+
+		const stats = ledger.rebuild();
+		assert.equal(stats.eventsStored, truth.requests, 'every request, each once');
+		assert.deepEqual(figures(ledger), before);
+		assert.equal(fs.existsSync(path.join(ledgerDir, 'rebuild')), false, 'no folder left');
+		const newSealed = sealedFiles(ledgerDir);
+		assert.ok(newSealed.length >= 5);
+		assert.deepEqual(
+			newSealed.filter((name) => oldSealed.includes(name)),
+			[],
+			'the old sealed files are gone',
+		);
+		assert.deepEqual(figures(reader), before, 'read before the rebuild');
+		reader.refresh();
+		assert.deepEqual(figures(reader), before, 'and after');
+		const next = open(configDir, ledgerDir, 100);
+		next.refresh();
+		assert.ok(next.startedFromSnapshot);
+		assert.deepEqual(figures(next), before);
+		assert.equal(next.refresh().filesRead, 0, 'its cursors were taken too');
+	});
+
 	it('reads the log again when a sealed file turns out damaged, and counts the same', () => {
 		const root = tempDir();
 		const configDir = path.join(root, 'claude');
