@@ -157,7 +157,7 @@ export class Ledger {
 		try {
 			this.syncFromLog();
 			this.loadCursors();
-			const stats = this.ingest(this.cursors, { changed });
+			const stats = this.ingest({ changed });
 			this.saveSnapshotIfDue();
 			return { ...stats, durationMs: Date.now() - started, ingested: true };
 		} finally {
@@ -195,6 +195,7 @@ export class Ledger {
 				fs.rmSync(folder, { recursive: true, force: true });
 			}
 			this.syncFromLog();
+			this.loadCursors();
 			return { ...stats, eventsStored: this.tiers.requests, durationMs: Date.now() - started, ingested: true };
 		} finally {
 			this.lock.release();
@@ -417,9 +418,9 @@ export class Ledger {
 		}
 	}
 
-	private ingest(cursors: CursorTable, options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingest(options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
 		try {
-			return this.ingestUnguarded(cursors, options);
+			return this.ingestUnguarded(options);
 		} catch (error) {
 			// The index may now hold events the log does not: start again from the log next time.
 			this.forgetMemory();
@@ -427,7 +428,8 @@ export class Ledger {
 		}
 	}
 
-	private ingestUnguarded(cursors: CursorTable, options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+	private ingestUnguarded(options: IngestOptions): Omit<RefreshStats, 'durationMs' | 'ingested'> {
+		const cursors = this.cursors;
 		let filesRead = 0;
 		let filesReset = 0;
 		let bytesRead = 0;

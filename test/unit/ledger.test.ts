@@ -219,8 +219,15 @@ describe('Ledger', () => {
 		const reopened = open(home, ledgerDir);
 		reopened.refresh();
 		assertFixtureTotals(reopened);
+		// Its cursors name a malformed line; a rebuild's cursors, read from the files as they are, too.
+		const malformed = (ledger: Ledger): number => ledger.diagnostics().reduce((sum, file) => sum + file.malformed, 0);
+		const before = malformed(reopened);
+		assert.ok(before > 0);
+		fs.appendFileSync(path.join(claudeDir, 'projects/-home-dev-acme-api/sess-b.jsonl'), '{"type":"assistant","message":\n');
 		const stats = reopened.rebuild();
 		assert.equal(stats.filesRead, 3);
+		assert.equal(stats.malformedLines, before + 1);
+		assert.equal(malformed(reopened), before + 1, 'diagnostics from the rebuilt cursors');
 		assertFixtureTotals(reopened);
 		assertFixtureTotals(after(open(home, ledgerDir), 'rebuild'));
 	});
