@@ -533,7 +533,7 @@ export class Ledger {
 				names.set(file, file);
 			}
 			const strings = batch.columns.strings.map((value) => names.get(value) ?? value);
-			this.tiers.live.absorb(DedupeIndex.fromColumns({ ...batch.columns, strings }), (row) => changedRows.add(row));
+			this.tiers.live.absorb(DedupeIndex.forAbsorbing({ ...batch.columns, strings }), (row) => changedRows.add(row));
 			for (const { task, cursor, read } of batch.files) {
 				const at = background!.dueOfTask[task]!;
 				part[at] = 2;

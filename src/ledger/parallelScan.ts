@@ -191,7 +191,7 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 		// The large first batch only where it is the only one (see `defaultBatchBytes`); on a longer
 		// history, batches of the usual size from the start, so the ledger's thread never holds a large one.
 		let batchBytes = remaining <= data.batchBytes.first ? data.batchBytes.first : data.batchBytes.then;
-		let index = batchIndex(Math.min(remaining, batchBytes));
+		const index = batchIndex(Math.min(remaining, batchBytes));
 		let files: ScannedFile[] = [];
 		let batched = 0;
 		// One function for every file (it adds to the batch's index of the moment): the reader's hot
@@ -199,13 +199,20 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 		const take = (event: UsageEvent): void => {
 			index.add(event);
 		};
+		// The batch's columns are copied, each as long as its rows, and the copies moved to the ledger's
+		// thread; the index is emptied and keeps its columns and tables for the next batch. A new index
+		// for each batch left its tables here as garbage: some 60 MB of buffers before a collection.
 		const hand = (last: boolean): void => {
-			const columns = index.columns();
+			const columns = copiedColumns(index.columns());
 			const transfer: ArrayBuffer[] = [];
 			for (const value of Object.values(columns)) {
-				if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer && !transfer.includes(value.buffer)) transfer.push(value.buffer);
+				if (ArrayBuffer.isView(value) && value.buffer instanceof ArrayBuffer) transfer.push(value.buffer);
 			}
 			post({ ok: true, batch: { columns, files }, last }, transfer);
+			if (!last) {
+				index.releaseText();
+				index.clear();
+			}
 		};
 		for (let taskNumber = 0; taskNumber < data.tasks.length; taskNumber++) {
 			const task = data.tasks[taskNumber]!;
@@ -228,7 +235,6 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 			if (batched >= batchBytes && remaining > 0) {
 				hand(false);
 				batchBytes = data.batchBytes.then;
-				index = batchIndex(Math.min(remaining, batchBytes));
 				files = [];
 				batched = 0;
 			}
@@ -244,6 +250,13 @@ export function runScanTasks(sources: readonly LogSource[], data: ScanWorkerData
 		Atomics.store(data.signals, stateSlot, failed);
 	}
 	Atomics.notify(data.signals, postedSlot);
+}
+
+/** Columns in buffers of their own, exactly as long as they are (and safe to move to another thread). */
+function copiedColumns(columns: DedupeColumns): DedupeColumns {
+	const copied: Record<string, unknown> = {};
+	for (const [name, value] of Object.entries(columns)) copied[name] = ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value;
+	return copied as unknown as DedupeColumns;
 }
 
 function batchIndex(bytes: number): DedupeIndex {

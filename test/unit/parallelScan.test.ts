@@ -12,7 +12,7 @@ import type { Environment } from '../../src/sources/logSource';
 import { noEditor } from '../../src/sources/registry';
 import { generateClaudeCorpus } from '../support/claudeCorpus';
 import { generateCodexCorpus } from '../support/codexCorpus';
-import { tempDir } from './helpers';
+import { loggedKeys, tempDir } from './helpers';
 
 const options = { calendar: new ZonedCalendar('UTC'), prices: new PriceBook() };
 const workerFile = path.join(__dirname, '..', 'support', 'scanWorkerFromSource.mjs');
@@ -74,11 +74,15 @@ describe('First scan on two threads', () => {
 
 	it('counts the same when the helper hands its files back in many batches, merged as they come', () => {
 		const { environment, ledgerDirs } = machine();
-		const single = ledgerFor(environment, ledgerDirs(), false);
+		const singleDir = ledgerDirs();
+		const single = ledgerFor(environment, singleDir, false);
 		const singleStats = single.refresh();
 		// A batch after every file: a copy of a request can come in any batch, or from this thread.
-		const batched = ledgerFor(environment, ledgerDirs(), true, { first: 1, then: 1 });
+		const batchedDir = ledgerDirs();
+		const batched = ledgerFor(environment, batchedDir, true, { first: 1, then: 1 });
 		const batchedStats = batched.refresh();
+		// The helper's key text reached the log as read: the same requests, spelled the same.
+		assert.deepEqual(new Set(loggedKeys(batchedDir)), new Set(loggedKeys(singleDir)));
 		assert.ok(batchedStats.filesReadByHelper > 3, String(batchedStats.filesReadByHelper));
 		assert.deepEqual({ ...batchedStats, durationMs: 0, filesReadByHelper: 0 }, { ...singleStats, durationMs: 0 });
 		assert.deepEqual(rounded(dailyReport(batched.counted(), options)), rounded(dailyReport(single.counted(), options)));

@@ -207,7 +207,7 @@ export class DedupeIndex {
 	private pendingRow = new Int32Array(64);
 	private pendingRange = new Uint32Array(64 * 4);
 	private pendingCount = 0;
-	private text = new Uint8Array(4096);
+	private text: Uint8Array = new Uint8Array(4096);
 	private textLength = 0;
 	private readonly strings: string[] = [];
 	private readonly stringIds = new Map<string, number>();
@@ -267,6 +267,32 @@ export class DedupeIndex {
 		const index = DedupeIndex.over(columns);
 		index.readOnly = true;
 		index.messagesLinked = false;
+		return index;
+	}
+
+	/**
+	 * An index over a helper thread's columns only for `absorb` to take its rows: no key or message
+	 * table, and its key text read where the columns hold it. A first scan merges a batch every 64 MiB
+	 * of files; tables and a copy of the text built for each were garbage the moment it was merged.
+	 */
+	static forAbsorbing(columns: DedupeColumns): DedupeIndex {
+		const index = DedupeIndex.over(columns);
+		index.readOnly = true;
+		index.messagesLinked = false;
+		const { pending, text } = columns;
+		const entries = Math.floor(pending.length / pendingFields);
+		index.pendingSlot = new Int32Array(columns.rows);
+		index.pendingRow = new Int32Array(entries);
+		index.pendingRange = new Uint32Array(entries * 4);
+		for (let entry = 0; entry < entries; entry++) {
+			const at = entry * pendingFields;
+			index.pendingRow[entry] = pending[at]!;
+			index.pendingRange.set(pending.subarray(at + 1, at + pendingFields), entry * 4);
+			index.pendingSlot[pending[at]!] = entry + 1;
+		}
+		index.pendingCount = entries;
+		index.text = text;
+		index.textLength = text.length;
 		return index;
 	}
 
