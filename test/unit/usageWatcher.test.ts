@@ -9,7 +9,11 @@ import { tempDir } from './helpers';
 const quietLogger = { debug: () => undefined, warn: () => undefined } as unknown as Logger;
 
 /** Calls the watcher makes, collected; `next` waits for the next one. */
-function recorder(): { onChange: (changed: readonly string[] | undefined) => void; next: (timeoutMs: number) => Promise<readonly string[] | undefined> } {
+function recorder(): {
+	onChange: (changed: readonly string[] | undefined) => void;
+	next: (timeoutMs: number) => Promise<readonly string[] | undefined>;
+	quiet: (forMs: number) => Promise<void>;
+} {
 	const calls: Array<readonly string[] | undefined> = [];
 	let wake: (() => void) | undefined;
 	return {
@@ -27,6 +31,12 @@ function recorder(): { onChange: (changed: readonly string[] | undefined) => voi
 				});
 			}
 			return calls.shift();
+		},
+		quiet: async (forMs) => {
+			do {
+				calls.length = 0;
+				await new Promise((resolve) => setTimeout(resolve, forMs));
+			} while (calls.length > 0);
 		},
 	};
 }
@@ -80,6 +90,32 @@ describe('Usage watcher', () => {
 			assert.deepEqual(calls, [undefined, undefined]);
 			watcher.tick();
 			assert.equal(calls.length, 2);
+		} finally {
+			watcher.dispose();
+		}
+	});
+
+	it('watches a folder again after it was deleted and made anew', async () => {
+		const root = path.join(tempDir(), 'projects');
+		fs.mkdirSync(root);
+		const calls = recorder();
+		const watcher = new UsageWatcher(calls.onChange, quietLogger, 50, 3600);
+		try {
+			watcher.watch([root], 3600);
+			assert.equal(await calls.next(3_000), undefined); // watched
+			fs.rmSync(root, { recursive: true });
+			watcher.tick(); // gone: no longer watched
+			fs.mkdirSync(root);
+			watcher.tick(); // back: watched afresh, and looked at in full
+			// Whatever the deletion reported, and the look in full once the new folder is watched; until
+			// quiet (a change in the same moment would be part of that look, not named).
+			assert.equal(await calls.next(3_000), undefined);
+			await calls.quiet(300);
+			const file = path.join(root, 'new.jsonl');
+			fs.writeFileSync(file, 'x\n');
+			let named = await calls.next(3_000);
+			while (named === undefined || !named.includes(file)) named = await calls.next(3_000);
+			assert.deepEqual(named, [file]);
 		} finally {
 			watcher.dispose();
 		}
