@@ -98,9 +98,14 @@ export class EventLog {
 		let index = into(reset);
 		// A part at a time: a long log read whole, with no snapshot yet, would be held whole at once,
 		// and between parts `into` may hand over another index (the ledger seals its rows to disk).
+		// Each part is read into the same buffer (nothing decoded keeps a reference to its bytes): a new
+		// one per part left 8 MB of garbage each time, some 80 MB before a collection on a 10 GB history.
+		let buffer: Buffer | undefined;
 		for (let part = readPartBytes; stat.size > this.offset; ) {
 			const available = stat.size - this.offset;
-			const bytes = readRange(this.file, this.offset, Math.min(available, part));
+			const length = Math.min(available, part);
+			if (buffer === undefined || buffer.length < length) buffer = Buffer.allocUnsafe(length);
+			const bytes = readRangeInto(this.file, this.offset, length, buffer);
 			const end = bytes.lastIndexOf(0x0a);
 			if (end < 0) {
 				if (bytes.length === available) break; // only a line still being written

@@ -180,25 +180,30 @@ export class Ledger {
 			throw new Error(`Another process is updating the ledger in ${this.home}; try again when it has finished.`);
 		}
 		try {
-			const folder = path.join(this.home, 'rebuild');
-			fs.rmSync(folder, { recursive: true, force: true }); // left by a rebuild that died
-			let stats: RefreshStats;
-			const fresh = new Ledger({ ...this.options, home: folder });
-			try {
-				stats = fresh.refresh();
-				fresh.keepOrphansOf(this.log.file);
-				fresh.saveSnapshotIfDue(true);
-				fresh.tiers.close();
-				this.takeFilesOf(fresh, started);
-			} finally {
-				fresh.tiers.close();
-				fs.rmSync(folder, { recursive: true, force: true });
-			}
+			const stats = this.rebuildBeside(path.join(this.home, 'rebuild'), started);
+			// Read once the new ledger's own memory is gone (it held every file's cursor and name too).
 			this.syncFromLog();
 			this.loadCursors();
 			return { ...stats, eventsStored: this.tiers.requests, durationMs: Date.now() - started, ingested: true };
 		} finally {
 			this.lock.release();
+		}
+	}
+
+	/** Builds the new ledger in `folder` and moves its files over this one's (see `rebuild`). */
+	private rebuildBeside(folder: string, started: number): RefreshStats {
+		fs.rmSync(folder, { recursive: true, force: true }); // left by a rebuild that died
+		const fresh = new Ledger({ ...this.options, home: folder });
+		try {
+			const stats = fresh.refresh();
+			fresh.keepOrphansOf(this.log.file);
+			fresh.saveSnapshotIfDue(true);
+			fresh.tiers.close();
+			this.takeFilesOf(fresh, started);
+			return stats;
+		} finally {
+			fresh.tiers.close();
+			fs.rmSync(folder, { recursive: true, force: true });
 		}
 	}
 
@@ -216,25 +221,23 @@ export class Ledger {
 			}
 			return !known;
 		};
-		let part: DedupeIndex | undefined;
-		const keep = (): void => {
-			if (part === undefined) return;
-			const from = part;
+		// One index for every part, emptied after each: a new one per part left its columns as garbage.
+		const part = new DedupeIndex();
+		const keep = (): DedupeIndex => {
 			// The rows taken keep their key text: the new log spells the keys out.
 			this.tiers.live.absorb(
-				from,
+				part,
 				(row) => this.changedRows.add(row),
-				(row) => gone(from.fileOf(row)),
+				(row) => gone(part.fileOf(row)),
 			);
 			this.log.appendRows(this.tiers.live, this.changedRows.take());
 			this.tiers.live.releaseText();
 			if (this.tiers.sealIfFull()) this.saveSnapshotIfDue(true);
-		};
-		new EventLog(file).readNew(() => {
-			keep();
-			part = new DedupeIndex();
+			part.releaseText();
+			part.clear();
 			return part;
-		});
+		};
+		new EventLog(file).readNew(keep);
 		keep();
 	}
 
