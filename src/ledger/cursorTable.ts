@@ -1,3 +1,4 @@
+import { resized } from '../core/usage/dedupe';
 import type { SourceId } from '../core/usage/usageEvent';
 import { sourceIds } from '../core/usage/usageEvent';
 import type { LineIssue } from '../sources/lineParse';
@@ -53,7 +54,7 @@ export class CursorTable {
 	private source = new Uint8Array(0);
 	/** Which source listed the file at the last full listing (its index), or -1: memory only. */
 	private listedBy = new Int16Array(0);
-	private numbers = columnsOf(0);
+	private readonly numbers = columnsOf(0);
 	private readonly issues = new Map<number, LineIssue[]>();
 	private readonly states = new Map<number, unknown>();
 
@@ -209,15 +210,9 @@ export class CursorTable {
 
 	private grow(capacity: number): void {
 		const rows = this.paths.length;
-		const source = new Uint8Array(capacity);
-		source.set(this.source.subarray(0, rows));
-		this.source = source;
-		const listedBy = new Int16Array(capacity);
-		listedBy.set(this.listedBy.subarray(0, rows));
-		this.listedBy = listedBy;
-		const numbers = columnsOf(capacity);
-		for (const name of cursorColumns) numbers[name].set(this.numbers[name].subarray(0, rows));
-		this.numbers = numbers;
+		this.source = resized(this.source, capacity, rows);
+		this.listedBy = resized(this.listedBy, capacity, rows);
+		for (const name of cursorColumns) this.numbers[name] = resized(this.numbers[name], capacity, rows);
 	}
 
 	/** Moves the last row into this one. */

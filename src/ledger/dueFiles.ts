@@ -1,3 +1,4 @@
+import { resized } from '../core/usage/dedupe';
 import type { WalStamp } from './cursorTable';
 import type { FileStat } from './lineFileReader';
 
@@ -72,15 +73,10 @@ export class DueFiles {
 	}
 
 	private grow(capacity: number): void {
-		const sourceIndex = new Uint16Array(capacity);
-		sourceIndex.set(this.sourceIndex);
-		this.sourceIndex = sourceIndex;
-		const known = new Uint8Array(capacity);
-		known.set(this.known);
-		this.known = known;
-		const numbers = new Float64Array(capacity * fields);
-		numbers.set(this.numbers);
-		this.numbers = numbers;
+		const used = this.files.length;
+		this.sourceIndex = resized(this.sourceIndex, capacity, used);
+		this.known = resized(this.known, capacity, used);
+		this.numbers = resized(this.numbers, capacity * fields, used * fields);
 	}
 }
 

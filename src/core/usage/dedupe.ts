@@ -979,7 +979,7 @@ function slotCount(rows: number): number {
 	return slots;
 }
 
-type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Uint8Array;
+type Column = Float64Array | Uint32Array | Int32Array | Uint16Array | Int16Array | Uint8Array;
 
 /** An amount column made when a first row has an amount: the rows before it had none. */
 function amountColumn(capacity: number, row: number, amount: number): Float64Array {
@@ -988,7 +988,8 @@ function amountColumn(capacity: number, row: number, amount: number): Float64Arr
 	return column;
 }
 
-function resized<T extends Column>(column: T, length: number, used: number): T {
+/** A column of `length` holding the first `used` values of this one. */
+export function resized<T extends Column>(column: T, length: number, used: number): T {
 	const next = new (column.constructor as new (length: number) => T)(length);
 	next.set(column.subarray(0, used));
 	return next;
